@@ -1,0 +1,127 @@
+"""Named users for every test (the KAM who owns things, a second KAM who must see nothing of theirs, their
+manager, another team's manager, an admin) and signed-in clients for pages and the API."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from kam.models import Role
+from kam.tests.factories import UserFactory
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role=Role.MANAGER, time_zone="Asia/Kolkata")
+
+
+@pytest.fixture
+def other_manager(db):
+    return UserFactory(username="other_manager", role=Role.MANAGER, time_zone="Asia/Dubai")
+
+
+@pytest.fixture
+def kam_a(manager):
+    return UserFactory(username="kam_a", role=Role.KAM, manager=manager, time_zone="Asia/Kolkata")
+
+
+@pytest.fixture
+def kam_b(other_manager):
+    return UserFactory(username="kam_b", role=Role.KAM, manager=other_manager, time_zone="Asia/Dubai")
+
+
+@pytest.fixture
+def teammate(manager):
+    """Another KAM in kam_a's team: same manager, still sees none of kam_a's accounts."""
+    return UserFactory(username="teammate", role=Role.KAM, manager=manager, time_zone="Asia/Kolkata")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role=Role.ADMIN)
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(kam_a):
+    from django.test import Client
+
+    return _client_for(Client, kam_a)
+
+
+@pytest.fixture
+def client_b(kam_b):
+    from django.test import Client
+
+    return _client_for(Client, kam_b)
+
+
+@pytest.fixture
+def manager_client(manager):
+    from django.test import Client
+
+    return _client_for(Client, manager)
+
+
+@pytest.fixture
+def admin_client_kam(admin_user):
+    from django.test import Client
+
+    return _client_for(Client, admin_user)
+
+
+@pytest.fixture
+def api_a(kam_a):
+    client = APIClient()
+    client.force_authenticate(kam_a)
+    return client
+
+
+@pytest.fixture
+def api_b(kam_b):
+    client = APIClient()
+    client.force_authenticate(kam_b)
+    return client
+
+
+@pytest.fixture
+def api_manager(manager):
+    client = APIClient()
+    client.force_authenticate(manager)
+    return client
+
+
+@pytest.fixture
+def api_admin(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+@pytest.fixture
+def api_anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker thread consuming from Redis, for tests that must cross the broker.
+
+    Needs `transactional_db` so the worker's own database connection sees committed rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from kam.celery import app
+
+    url = settings.TEST_REDIS_URL
+    previous = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.update(**previous)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from contacts.models import Contact
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "lead", "role", "phone", "email", "is_primary", "prefers_whatsapp")
+    list_filter = ("role", "is_primary", "prefers_whatsapp")
+    search_fields = ("name", "phone", "email", "lead__name")
+    autocomplete_fields = ("lead",)
+    list_select_related = ("lead",)

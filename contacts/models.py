@@ -1,0 +1,55 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from leads.models import Lead, LeadScopedQuerySet
+
+
+class ContactRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    CHEF = "chef", "Chef"
+    PROCUREMENT = "procurement", "Procurement"
+    ACCOUNTS = "accounts", "Accounts"
+    OTHER = "other", "Other"
+
+
+class Contact(models.Model):
+    """A point of contact at a restaurant."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.OWNER)
+    title = models.CharField(max_length=120, blank=True, help_text="Their own job title, if it says more.")
+    # Stored in E.164 (+919812345678) so the same number always matches, whatever way it was typed.
+    phone = PhoneNumberField(blank=True, db_index=True)
+    email = models.EmailField(blank=True)
+    prefers_whatsapp = models.BooleanField("prefers WhatsApp", default=False)
+    is_primary = models.BooleanField("primary contact", default=False)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = LeadScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead"], condition=Q(is_primary=True), name="contact_one_primary_per_lead"),
+            models.CheckConstraint(condition=~Q(phone="") | ~Q(email=""), name="contact_phone_or_email"),
+            models.CheckConstraint(condition=Q(role__in=ContactRole.values), name="contact_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+    @property
+    def phone_digits(self) -> str:
+        return self.phone.as_e164.lstrip("+") if self.phone else ""
+
+    @property
+    def whatsapp_url(self) -> str:
+        return f"https://wa.me/{self.phone_digits}" if self.phone else ""

@@ -1,0 +1,265 @@
+"""Writes for interactions and orders, and what they do to the call plan and the pipeline.
+
+Each function locks the lead row, records the fact, updates the lead's call fields and status in the
+same transaction, and returns what it created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from interactions.models import CallOutcome, Interaction, InteractionKind, Order
+from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
+from leads.models import Lead, LeadStatus
+from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
+
+# Phones and servers disagree on the time by a little; a call "in the future" by less than this is now.
+CLOCK_SKEW = dt.timedelta(minutes=2)
+MAX_CALL_MINUTES = 24 * 60
+
+
+def interaction_log(
+    *,
+    lead: Lead,
+    by,
+    kind: str,
+    occurred_at: dt.datetime | None = None,
+    outcome: str = "",
+    contact=None,
+    duration_minutes: int | None = None,
+    notes: str = "",
+    callback_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Interaction:
+    """Log a call, visit, meeting, e-mail, WhatsApp message or note against a lead.
+
+    A call updates the lead's last call and next due; the first connected call moves a new lead to
+    contacted. Raises ValidationError (by field) for input that makes no sense.
+    """
+    now = now or timezone.now()
+    occurred_at = occurred_at or now
+    outcome = outcome or ""
+    errors: dict[str, str] = {}
+    if kind not in InteractionKind.values:
+        errors["kind"] = f"“{kind}” is not a kind of interaction."
+    if occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = "That time is in the future; log what has already happened."
+    if kind == InteractionKind.CALL:
+        if outcome not in CallOutcome.values:
+            errors["outcome"] = "Choose how the call went."
+    elif outcome:
+        errors["outcome"] = "Only calls have an outcome."
+    if contact is not None and contact.lead_id != lead.pk:
+        errors["contact"] = "That contact belongs to another restaurant."
+    if duration_minutes is not None and not 0 <= duration_minutes <= MAX_CALL_MINUTES:
+        errors["duration_minutes"] = f"Duration is in minutes, between 0 and {MAX_CALL_MINUTES}."
+    if outcome == CallOutcome.CALLBACK_REQUESTED:
+        if callback_at is None:
+            errors["callback_at"] = "When did they ask you to call back?"
+        elif callback_at <= occurred_at:
+            errors["callback_at"] = "The callback must be after the call."
+    elif callback_at is not None:
+        errors["callback_at"] = "A callback time goes with the outcome “Callback requested”."
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        interaction = Interaction.objects.create(
+            lead=locked,
+            contact=contact,
+            performed_by=by,
+            kind=kind,
+            occurred_at=occurred_at,
+            outcome=outcome,
+            duration_minutes=duration_minutes,
+            notes=notes.strip(),
+            created_at=now,
+        )
+        if kind == InteractionKind.CALL:
+            _apply_call(lead=locked, outcome=outcome, occurred_at=occurred_at, callback_at=callback_at)
+            lead_refresh_call_plan(lead=locked)
+            if outcome == CallOutcome.CONNECTED and locked.status == LeadStatus.NEW:
+                lead_transition(
+                    lead=locked,
+                    to=LeadStatus.CONTACTED,
+                    by=by,
+                    cause=TransitionCause.CALL,
+                    note="First connected call",
+                    now=now,
+                )
+    _copy_plan(locked, lead)
+    return interaction
+
+
+def _apply_call(*, lead: Lead, outcome: str, occurred_at: dt.datetime, callback_at: dt.datetime | None) -> None:
+    is_latest = lead.last_call_at is None or occurred_at >= lead.last_call_at
+    if is_latest:
+        lead.last_call_at = occurred_at
+    if outcome == CallOutcome.CONNECTED and (
+        lead.last_connected_call_at is None or occurred_at > lead.last_connected_call_at
+    ):
+        lead.last_connected_call_at = occurred_at
+    if not is_latest:
+        # A call logged late does not override what a later call already decided.
+        return
+    calendar = RestaurantCalendar.for_lead(lead)
+    if outcome == CallOutcome.CONNECTED:
+        lead.follow_up_at = None
+    elif outcome in (CallOutcome.NO_ANSWER, CallOutcome.BUSY):
+        lead.follow_up_at = retry_after_unanswered(calendar=calendar, called_at=occurred_at)
+    elif outcome == CallOutcome.CALLBACK_REQUESTED:
+        lead.follow_up_at = callback_at
+
+
+def call_reschedule(*, lead: Lead, by, day: dt.date, now: dt.datetime | None = None) -> Lead:
+    """The KAM moves the next call to `day` (the restaurant's date), e.g. the owner is travelling."""
+    now = now or timezone.now()
+    calendar = RestaurantCalendar.for_lead(lead)
+    if not lead.call_frequency_days or lead.status == LeadStatus.LOST or lead.is_archived:
+        raise ValidationError({"day": "This account has no call plan; set a call frequency first."})
+    if day < calendar.local_date(now):
+        raise ValidationError({"day": "Choose today or a later day."})
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        locked.follow_up_at = rescheduled_to(calendar=calendar, day=day)
+        lead_refresh_call_plan(lead=locked)
+    _copy_plan(locked, lead)
+    return lead
+
+
+def order_record(
+    *,
+    lead: Lead,
+    by,
+    amount,
+    placed_at: dt.datetime | None = None,
+    item_count: int = 0,
+    external_ref: str = "",
+    currency: str = "INR",
+    now: dt.datetime | None = None,
+) -> tuple[Order, bool]:
+    """Record an order; returns (order, created).
+
+    An order whose external reference is already recorded for this lead is returned as it is, so the
+    order system can retry safely. The first order of an open lead marks it won. The order is credited
+    to the KAM who owns the account now, and stays theirs if the account changes hands later.
+    """
+    now = now or timezone.now()
+    placed_at = placed_at or now
+    external_ref = (external_ref or "").strip()
+    currency = (currency or "INR").strip().upper()
+    errors: dict[str, str] = {}
+    try:
+        amount = Decimal(str(amount))
+        if not amount.is_finite() or amount < 0:
+            errors["amount"] = "The amount cannot be negative."
+        elif amount.as_tuple().exponent < -2 or amount >= Decimal("1e10"):
+            errors["amount"] = "Use at most 10 digits before the decimal point and 2 after it."
+    except (InvalidOperation, ValueError, TypeError):
+        errors["amount"] = "Enter the amount as a number, e.g. 12500.50."
+    if placed_at > now + CLOCK_SKEW:
+        errors["placed_at"] = "That date is in the future; record orders that were placed."
+    if item_count is None or item_count < 0:
+        errors["item_count"] = "The item count cannot be negative."
+    if len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = "Use a three-letter currency code such as INR."
+    if errors:
+        raise ValidationError(errors)
+
+    if external_ref:
+        existing = _existing_order(lead=lead, external_ref=external_ref)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            locked = Lead.objects.select_for_update().get(pk=lead.pk)
+            order = Order.objects.create(
+                lead=locked,
+                placed_at=placed_at,
+                amount=amount,
+                currency=currency,
+                item_count=item_count,
+                external_ref=external_ref,
+                recorded_by=by,
+                credited_to_id=locked.owner_id,
+                created_at=now,
+            )
+            if locked.status in LeadStatus.open_statuses():
+                lead_transition(
+                    lead=locked, to=LeadStatus.WON, by=by, cause=TransitionCause.ORDER, note="First order", now=now
+                )
+    except IntegrityError:
+        # Two deliveries of the same order raced; the other one won, so return its row.
+        existing = _existing_order(lead=lead, external_ref=external_ref) if external_ref else None
+        if existing is None:
+            raise
+        return existing, False
+    lead.status = locked.status
+    return order, True
+
+
+def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:
+    existing = Order.objects.filter(external_ref=external_ref).first()
+    if existing is not None and existing.lead_id != lead.pk:
+        raise ValidationError({"external_ref": "This reference is already recorded for another account."})
+    return existing
+
+
+def _copy_plan(source: Lead, target: Lead) -> None:
+    if source is not target:
+        for name in (
+            "status",
+            "last_call_at",
+            "last_connected_call_at",
+            "follow_up_at",
+            "next_call_at",
+            "next_call_date",
+        ):
+            setattr(target, name, getattr(source, name))
+
+
+def call_plans_recompute(*, lead_ids=None, chunk_size: int = 2000) -> int:
+    """Re-derive every lead's last calls from its interactions and recompute its next due.
+
+    Idempotent and set-based: per chunk of leads one aggregate query over calls, one read of the leads
+    and one bulk update of the rows that changed. Returns how many leads changed.
+    """
+    ids = Lead.objects.order_by("pk").values_list("pk", flat=True)
+    if lead_ids is not None:
+        ids = ids.filter(pk__in=lead_ids)
+    changed_total = 0
+    last_pk = 0
+    while True:
+        chunk = list(ids.filter(pk__gt=last_pk)[:chunk_size])
+        if not chunk:
+            return changed_total
+        last_pk = chunk[-1]
+        calls = {
+            row["lead_id"]: row
+            for row in Interaction.objects.filter(lead_id__in=chunk, kind=InteractionKind.CALL)
+            .order_by()
+            .values("lead_id")
+            .annotate(
+                last_call=Max("occurred_at"),
+                last_connected=Max("occurred_at", filter=Q(outcome=CallOutcome.CONNECTED)),
+            )
+        }
+        changed = []
+        for lead in Lead.objects.filter(pk__in=chunk).order_by():
+            before = tuple(getattr(lead, f) for f in PLAN_FIELDS)
+            facts = calls.get(lead.pk, {})
+            lead.last_call_at = facts.get("last_call")
+            lead.last_connected_call_at = facts.get("last_connected")
+            plan = lead_call_plan(lead)
+            lead.next_call_at, lead.next_call_date = plan.due_at, plan.due_date
+            if tuple(getattr(lead, f) for f in PLAN_FIELDS) != before:
+                changed.append(lead)
+        Lead.objects.bulk_update(changed, PLAN_FIELDS, batch_size=500)
+        changed_total += len(changed)

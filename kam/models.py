@@ -1,0 +1,88 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+
+from kam.timezones import validate_time_zone, zone
+
+
+class Role(models.TextChoices):
+    KAM = "kam", "Key account manager"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Administrator"
+
+
+class UserQuerySet(models.QuerySet):
+    def kams(self):
+        return self.filter(role=Role.KAM)
+
+    def managers(self):
+        return self.filter(role=Role.MANAGER)
+
+    def team_of(self, manager):
+        """The KAMs a manager leads (for an admin: every KAM)."""
+        if manager.role == Role.ADMIN:
+            return self.filter(role=Role.KAM)
+        return self.filter(role=Role.KAM, manager=manager)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields["role"] = Role.ADMIN
+        return self._create_user(username, email, password, **extra_fields)
+
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        return self._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of staff. The role alone decides staff and superuser status, so they cannot disagree."""
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.KAM, db_index=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Asia/Kolkata",
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Asia/Kolkata. Every time you see is shown in this zone.",
+    )
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="team",
+        limit_choices_to={"role": Role.MANAGER},
+        help_text="The team lead of a key account manager.",
+    )
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(condition=~Q(manager=models.F("id")), name="user_not_own_manager"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    # Staff and superuser are derived from the role instead of being columns, so they cannot disagree with it.
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_kam(self) -> bool:
+        return self.role == Role.KAM
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def zone(self):
+        return zone(self.time_zone)

@@ -1,0 +1,228 @@
+"""Writes to leads: creation, edits, the status pipeline, archiving, call-plan refresh.
+
+Every function is keyword-only and called alike by pages, the API, admin and tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from interactions.planning import CallPlan, RestaurantCalendar, plan_next_call
+from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
+
+
+class TransitionCause(models.TextChoices):
+    MANUAL = "manual", "Changed by hand"
+    CALL = "call", "A connected call"
+    ORDER = "order", "An order was placed"
+
+
+class TransitionNotAllowed(Exception):
+    """A status move the pipeline does not allow (the API answers 409)."""
+
+    def __init__(self, message: str, *, code: str = "transition_not_allowed"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+_S = LeadStatus
+_MANUAL, _CALL, _ORDER = TransitionCause.MANUAL, TransitionCause.CALL, TransitionCause.ORDER
+
+# The pipeline: (from, to) → the causes that may make that move.
+TRANSITIONS: dict[tuple[LeadStatus, LeadStatus], frozenset[TransitionCause]] = {
+    (_S.NEW, _S.CONTACTED): frozenset({_MANUAL, _CALL}),
+    (_S.CONTACTED, _S.QUALIFIED): frozenset({_MANUAL}),
+    (_S.QUALIFIED, _S.NEGOTIATION): frozenset({_MANUAL}),
+    (_S.NEGOTIATION, _S.WON): frozenset({_MANUAL, _ORDER}),
+    # An order is proof of conversion, so it may close any open lead as won; a person may not skip steps.
+    (_S.NEW, _S.WON): frozenset({_ORDER}),
+    (_S.CONTACTED, _S.WON): frozenset({_ORDER}),
+    (_S.QUALIFIED, _S.WON): frozenset({_ORDER}),
+    # Any open lead can be lost (with a reason); a lost lead can be reopened.
+    (_S.NEW, _S.LOST): frozenset({_MANUAL}),
+    (_S.CONTACTED, _S.LOST): frozenset({_MANUAL}),
+    (_S.QUALIFIED, _S.LOST): frozenset({_MANUAL}),
+    (_S.NEGOTIATION, _S.LOST): frozenset({_MANUAL}),
+    (_S.LOST, _S.CONTACTED): frozenset({_MANUAL}),
+}
+
+
+def allowed_next_statuses(status: str, *, cause: TransitionCause = TransitionCause.MANUAL) -> list[LeadStatus]:
+    """The statuses a lead in `status` may move to for `cause`, in pipeline order."""
+    return [to for to in LeadStatus if cause in TRANSITIONS.get((LeadStatus(status), to), ())]
+
+
+def transition_refusal(*, from_status: str, to_status: str, cause: TransitionCause) -> str | None:
+    """Why a move is refused, in words a KAM understands; None when it is allowed."""
+    if from_status == to_status:
+        return f"The lead is already {LeadStatus(to_status).label.lower()}."
+    causes = TRANSITIONS.get((LeadStatus(from_status), LeadStatus(to_status)))
+    if causes and cause in causes:
+        return None
+    if causes and TransitionCause.ORDER in causes:
+        return "Only a recorded order can mark this lead as won; move it through negotiation first."
+    allowed = allowed_next_statuses(from_status, cause=cause)
+    if not allowed:
+        return f"A {LeadStatus(from_status).label.lower()} lead cannot change status."
+    names = ", ".join(s.label.lower() for s in allowed)
+    return (
+        f"A {LeadStatus(from_status).label.lower()} lead cannot move to "
+        f"{LeadStatus(to_status).label.lower()}; it can move to: {names}."
+    )
+
+
+def lead_transition(
+    *,
+    lead: Lead,
+    to: str,
+    by,
+    note: str = "",
+    reason: str = "",
+    cause: TransitionCause = TransitionCause.MANUAL,
+    now: dt.datetime | None = None,
+) -> Lead:
+    """Move a lead along the pipeline, recording who did it and when.
+
+    Raises TransitionNotAllowed for a move the pipeline refuses and ValidationError for a missing reason.
+    """
+    now = now or timezone.now()
+    if to not in LeadStatus.values:
+        raise ValidationError({"status": f"“{to}” is not a status."})
+    reason = (reason or "").strip()
+    if to == LeadStatus.LOST and not reason:
+        raise ValidationError({"reason": "Say why the lead was lost; it helps the next KAM."})
+    with transaction.atomic():
+        # Lock the row so two moves at once cannot both pass the check against the same old status.
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        refusal = transition_refusal(from_status=locked.status, to_status=to, cause=cause)
+        if refusal:
+            raise TransitionNotAllowed(refusal)
+        from_status = locked.status
+        locked.status = to
+        locked.lost_reason = reason if to == LeadStatus.LOST else ""
+        locked._history_user = by
+        locked.save(update_fields=["status", "lost_reason", "updated_at"])
+        LeadStatusChange.objects.create(
+            lead=locked,
+            from_status=from_status,
+            to_status=to,
+            changed_by=by,
+            changed_at=now,
+            note=(note or reason or "").strip() or TransitionCause(cause).label,
+        )
+        lead_refresh_call_plan(lead=locked)
+    _copy_fields(locked, lead)
+    return lead
+
+
+def lead_call_plan(lead: Lead) -> CallPlan:
+    return plan_next_call(
+        calendar=RestaurantCalendar.for_lead(lead),
+        frequency_days=lead.call_frequency_days,
+        is_open_for_calls=lead.status != LeadStatus.LOST and not lead.is_archived,
+        created_at=lead.created_at,
+        last_connected_call_at=lead.last_connected_call_at,
+        follow_up_at=lead.follow_up_at,
+    )
+
+
+PLAN_FIELDS = ("last_call_at", "last_connected_call_at", "follow_up_at", "next_call_at", "next_call_date")
+
+
+def lead_refresh_call_plan(*, lead: Lead) -> Lead:
+    """Recompute and store the lead's next call from the facts already on it.
+
+    Written with update() on the plan columns only, so a concurrent edit of other fields (an owner
+    change, a rename) is never overwritten.
+    """
+    plan = lead_call_plan(lead)
+    lead.next_call_at, lead.next_call_date = plan.due_at, plan.due_date
+    Lead.objects.filter(pk=lead.pk).update(**{f: getattr(lead, f) for f in PLAN_FIELDS})
+    return lead
+
+
+EDITABLE_FIELDS = (
+    "name",
+    "legal_name",
+    "segment",
+    "address",
+    "city",
+    "state",
+    "country",
+    "time_zone",
+    "source",
+    "call_frequency_days",
+    "calling_windows",
+    "closed_weekday",
+)
+
+
+def lead_create(*, by, owner=None, now: dt.datetime | None = None, **fields) -> Lead:
+    """Create a lead owned by `owner` (default: the creator), with its first history rows and call plan."""
+    now = now or timezone.now()
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"lead_create() got unexpected fields: {sorted(unknown)}")
+    owner = owner or by
+    lead = Lead(owner=owner, created_at=now, status=LeadStatus.NEW, **fields)
+    lead.full_clean()
+    with transaction.atomic():
+        lead._history_user = by
+        lead.save()
+        LeadStatusChange.objects.create(
+            lead=lead, from_status="", to_status=LeadStatus.NEW, changed_by=by, changed_at=now, note="Created"
+        )
+        LeadAssignment.objects.create(
+            lead=lead, from_owner=None, to_owner=owner, assigned_by=by, assigned_at=now, reason="Created"
+        )
+        lead_refresh_call_plan(lead=lead)
+    return lead
+
+
+def lead_update(*, lead: Lead, by, **fields) -> Lead:
+    """Edit a lead's details. Status and owner have their own services and are refused here."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"lead_update() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked._history_user = by
+        locked.save(update_fields=[*fields, "updated_at"])
+        lead_refresh_call_plan(lead=locked)
+    _copy_fields(locked, lead)
+    return lead
+
+
+def lead_archive(*, lead: Lead, by, now: dt.datetime | None = None) -> Lead:
+    return _set_archived(lead=lead, by=by, archived=True, now=now or timezone.now())
+
+
+def lead_restore(*, lead: Lead, by) -> Lead:
+    return _set_archived(lead=lead, by=by, archived=False, now=None)
+
+
+def _set_archived(*, lead: Lead, by, archived: bool, now) -> Lead:
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        locked.is_archived = archived
+        locked.archived_at = now if archived else None
+        locked._history_user = by
+        locked.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        lead_refresh_call_plan(lead=locked)
+    _copy_fields(locked, lead)
+    return lead
+
+
+def _copy_fields(source: Lead, target: Lead) -> None:
+    """Keep the caller's instance current after we worked on a locked copy."""
+    if source is not target:
+        for field in Lead._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
