@@ -18,6 +18,7 @@ from interactions.models import CallOutcome, Interaction, InteractionKind, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
 from leads.models import Lead, LeadStatus
 from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
+from performance.tasks import refresh_account_performance
 
 # Phones and servers disagree on the time by a little; a call "in the future" by less than this is now.
 CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -202,7 +203,12 @@ def order_record(
             raise
         return existing, False
     lead.status = locked.status
+    _refresh_performance_after_commit(lead_id=lead.pk)
     return order, True
+
+
+def _refresh_performance_after_commit(*, lead_id: int) -> None:
+    transaction.on_commit(lambda: refresh_account_performance.delay(lead_id))
 
 
 def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:

@@ -1,0 +1,61 @@
+"""Writes for points of contact. Making one contact primary unsets the previous one in the same transaction."""
+
+from django.db import transaction
+
+from contacts.models import Contact
+from leads.models import Lead
+
+EDITABLE_FIELDS = ("name", "role", "title", "phone", "email", "prefers_whatsapp", "is_primary", "notes")
+
+
+def _check_fields(fields):
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected contact fields: {sorted(unknown)}")
+
+
+def contact_create(*, lead: Lead, by, **fields) -> Contact:
+    """Add a point of contact; raises ValidationError (by field) for a bad phone, e-mail or missing name."""
+    _check_fields(fields)
+    contact = Contact(lead=lead, **fields)
+    contact.full_clean()
+    with transaction.atomic():
+        Lead.objects.select_for_update().filter(pk=lead.pk).first()
+        if contact.is_primary:
+            _unset_primary(lead=lead)
+        contact._history_user = by
+        contact.save()
+    return contact
+
+
+def contact_update(*, contact: Contact, by, **fields) -> Contact:
+    _check_fields(fields)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    with transaction.atomic():
+        # Lock the lead so two "make primary" at once serialise instead of hitting the unique index.
+        Lead.objects.select_for_update().filter(pk=contact.lead_id).first()
+        if contact.is_primary:
+            _unset_primary(lead=contact.lead, keep=contact)
+        contact._history_user = by
+        contact.save()
+    return contact
+
+
+def contact_make_primary(*, contact: Contact, by) -> Contact:
+    return contact_update(contact=contact, by=by, is_primary=True)
+
+
+def contact_remove(*, contact: Contact, by) -> None:
+    contact._history_user = by
+    contact.delete()
+
+
+def _unset_primary(*, lead: Lead, keep: Contact | None = None) -> None:
+    others = Contact.objects.filter(lead=lead, is_primary=True)
+    if keep is not None and keep.pk:
+        others = others.exclude(pk=keep.pk)
+    for other in others:  # at most one row, by the partial unique index
+        other.is_primary = False
+        other.save(update_fields=["is_primary", "updated_at"])
