@@ -512,31 +512,32 @@ def _lifecycle(lead: LeadPlan, rng, *, now: int, start: int) -> None:
         lead.created_at = rng.randint(start, now - 20 * DAY)
     else:
         lead.created_at = rng.randint(max(start, now - 365 * DAY), now - 2 * DAY)
-    lead.contacted_at = min(
-        window_moment(lead, local_day(lead, lead.created_at) + rng.randint(1, 4), rng), now - 2 * HOUR
-    )
+    first_call = window_moment(lead, local_day(lead, lead.created_at) + rng.randint(1, 4), rng)
     steps = {"contacted": 0, "qualified": 1, "negotiation": 2, "won": 3, "lost": rng.choice([0, 1, 1, 2])}[status]
     if status == "won" and rng.random() < 0.2:
         steps = rng.choice([0, 1])  # the first order came before the pipeline got that far
-    moment, limit = lead.contacted_at, now - 2 * HOUR
+    limit = now - 2 * HOUR
+    # Leave at least an hour per later step, so the pipeline's moves stay in order even for a lead from this week.
+    lead.contacted_at = min(first_call, limit - (steps + 1) * HOUR)
+    moment = lead.contacted_at
     room = (limit - moment) // (steps + 2)
     marks = []
     for _ in range(steps):
-        moment += min(rng.randint(DAY, 12 * DAY), max(room, 60))
+        moment += min(rng.randint(DAY, 12 * DAY), room)
         marks.append(moment)
     lead.qualified_at = marks[0] if steps >= 1 else None
     lead.negotiation_at = marks[1] if steps >= 2 else None
     if status == "won":
-        lead.won_at = min(moment + min(rng.randint(DAY, 10 * DAY), max(room, 60)), limit)
+        lead.won_at = moment + min(rng.randint(DAY, 10 * DAY), room)
         lead.pattern = _weighted(rng, PATTERN_WEIGHTS)
         lead.orders_end = now
         if lead.pattern == "stopped":
-            lead.orders_end = max(lead.won_at + DAY, now - rng.randint(20, 240) * DAY)
+            lead.orders_end = min(now, max(lead.won_at + DAY, now - rng.randint(20, 240) * DAY))
         lead.pattern_days = rng.randint(120, 400) if lead.pattern == "growing" else rng.randint(45, 150)
         lead.order_gap = rng.choice([1.5, 2, 3, 4, 5, 7, 7, 10, 14])
         lead.order_value = rng.choice([2500, 4000, 6000, 9000, 12000, 18000, 25000, 40000, 75000])
     if status == "lost":
-        lead.lost_at = min(moment + rng.randint(5 * DAY, 120 * DAY), now - DAY)
+        lead.lost_at = max(moment + 60, min(moment + rng.randint(5 * DAY, 120 * DAY), now - DAY))
         lead.frequency = None
         if rng.random() < 0.4:
             lead.archived_at = min(lead.lost_at + rng.randint(DAY, 60 * DAY), now - HOUR)
