@@ -52,10 +52,10 @@ class LeadForm(forms.ModelForm):
         required=False,
         help_text="No call is planned on the weekly closed day.",
     )
-    window_1_start = forms.TimeField(label="From", required=False, widget=_time_input())
-    window_1_end = forms.TimeField(label="To", required=False, widget=_time_input())
-    window_2_start = forms.TimeField(label="From", required=False, widget=_time_input())
-    window_2_end = forms.TimeField(label="To", required=False, widget=_time_input())
+    window_1_start = forms.TimeField(label="First window from", required=False, widget=_time_input())
+    window_1_end = forms.TimeField(label="First window to", required=False, widget=_time_input())
+    window_2_start = forms.TimeField(label="Second window from", required=False, widget=_time_input())
+    window_2_end = forms.TimeField(label="Second window to", required=False, widget=_time_input())
     country = forms.CharField(
         label="Country",
         max_length=2,
@@ -202,7 +202,9 @@ class LeadCreateForm(LeadForm):
         help_text="Who will own this account.",
     )
     contact_name = forms.CharField(label="Name", max_length=120, required=False)
-    contact_role = forms.ChoiceField(label="Role", choices=ContactRole.choices, initial=ContactRole.OWNER)
+    contact_role = forms.ChoiceField(
+        label="Role", choices=ContactRole.choices, initial=ContactRole.OWNER, required=False
+    )
     contact_phone = PhoneNumberField(
         label="Phone", required=False, error_messages={"invalid": PHONE_ERROR}, help_text="Mobile or landline."
     )
@@ -258,7 +260,7 @@ class LeadCreateForm(LeadForm):
             return None
         return {
             "name": self.cleaned_data["contact_name"],
-            "role": self.cleaned_data["contact_role"],
+            "role": self.cleaned_data.get("contact_role") or ContactRole.OWNER,
             "phone": self.cleaned_data.get("contact_phone") or "",
             "email": self.cleaned_data.get("contact_email") or "",
             "is_primary": True,
@@ -266,9 +268,9 @@ class LeadCreateForm(LeadForm):
 
 
 class TransitionForm(forms.Form):
-    """A move along the pipeline. Only the moves allowed from the lead's status are offered."""
+    """A move along the pipeline. The page offers only the allowed moves; the service alone decides."""
 
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label="New status", choices=LeadStatus.choices)
     reason = forms.CharField(
         label="Why was it lost?",
         required=False,
@@ -282,10 +284,6 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lead = lead
         self.allowed = allowed_next_statuses(lead.status)
-        self.fields["status"].choices = [(s.value, s.label) for s in self.allowed]
-        self.fields["status"].error_messages["invalid_choice"] = (
-            "That move is not offered any more; the status may have changed meanwhile."
-        )
 
     @property
     def advances(self) -> list[LeadStatus]:

@@ -58,6 +58,7 @@ class LeadListView(ScopedQuerysetMixin, ListView):
         unfiltered_by_status = filterset.filter_queryset(filterset.queryset, ignore=("status", "ordering"))
         counts = lead_status_counts(queryset=unfiltered_by_status)
         selected = set(filterset.form.cleaned_data.get("status") or [])
+        shows_owner = self.request.user.role in (Role.MANAGER, Role.ADMIN)
         context.update(
             filter=filterset,
             filter_errors=filterset.form.errors,
@@ -67,8 +68,14 @@ class LeadListView(ScopedQuerysetMixin, ListView):
             ],
             total_count=sum(counts.values()),
             selected_statuses=sorted(selected),
-            shows_owner=self.request.user.role in (Role.MANAGER, Role.ADMIN),
+            shows_owner=shows_owner,
+            # Listed from the filter's own (scoped) queryset in one query; the form field's choice iterator
+            # would count first and then iterate.
+            owner_options=[(str(u.pk), str(u)) for u in filterset.form.fields["owner"].queryset] if shows_owner else [],
             cities=lead_cities(user=self.request.user),
+            more_filters_active=any(
+                filterset.form.cleaned_data.get(name) for name in ("city", "due", "owner", "classification", "archived")
+            ),
             archived_view=filterset.form.cleaned_data.get("archived") or Archived.ACTIVE,
             is_filtered=any(
                 v for k, v in self.request.GET.lists() if k not in ("page", "ordering") and any(x for x in v)

@@ -43,13 +43,23 @@ def _local(value: dt.datetime, zone_name: str | None) -> dt.datetime:
     return timezone.localtime(value, ZoneInfo(zone_name)) if zone_name else timezone.localtime(value)
 
 
+def zone_label(local: dt.datetime) -> str:
+    """The zone's short name at that instant: “IST”, or “UTC+4” where tzdata has no letters (Asia/Dubai)."""
+    name = local.tzname() or ""
+    if name[:1] not in "+-" or not name:
+        return name
+    sign, digits = name[0], name[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
 def _zone_key(local: dt.datetime) -> str:
     return getattr(local.tzinfo, "key", "") or local.tzname() or ""
 
 
 @register.simple_tag
 def zoned(value, zone_name=None, fmt="j M Y, H:i"):
-    """A time with its zone named, e.g. “24 Nov 2026, 10:00 GST”; the user's own zone when none is given."""
+    """A time with its zone named, e.g. “24 Nov 2026, 10:00 UTC+4”; the user's own zone when none is given."""
     if not isinstance(value, dt.datetime):
         return "—"
     local = _local(value, zone_name)
@@ -58,7 +68,7 @@ def zoned(value, zone_name=None, fmt="j M Y, H:i"):
         value.astimezone(dt.UTC).isoformat(),
         _zone_key(local),
         date_format(local, fmt),
-        local.tzname(),
+        zone_label(local),
     )
 
 
@@ -66,7 +76,7 @@ def zoned(value, zone_name=None, fmt="j M Y, H:i"):
 def both_zones(value, zone_name, fmt="D j M, H:i", where="restaurant"):
     """A time in the user's zone, and in `zone_name` too when that clock shows another time.
 
-    E.g. “Tue 24 Nov, 10:00 IST · 08:30 GST at the restaurant”. Both are labelled, so neither can be misread.
+    E.g. “Tue 24 Nov, 10:00 IST · 08:30 UTC+4 at the restaurant”. Both are labelled, so neither can be misread.
     """
     if not isinstance(value, dt.datetime):
         return "—"
@@ -80,7 +90,7 @@ def both_zones(value, zone_name, fmt="D j M, H:i", where="restaurant"):
         '{} <span class="text-body-secondary small text-nowrap">· {} {} at the {}</span>',
         shown,
         date_format(theirs, other_fmt),
-        theirs.tzname(),
+        zone_label(theirs),
         where,
     )
 
@@ -92,8 +102,8 @@ def now_in(zone_name, fmt="H:i"):
 
 @register.simple_tag
 def zone_abbreviation(zone_name):
-    """“IST” for Asia/Kolkata, “GST” for Asia/Dubai: what the zone is called right now."""
-    return timezone.localtime(timezone.now(), ZoneInfo(zone_name)).tzname()
+    """“IST” for Asia/Kolkata, “UTC+4” for Asia/Dubai: what the zone is called right now."""
+    return zone_label(timezone.localtime(timezone.now(), ZoneInfo(zone_name)))
 
 
 def _relative_text(value: dt.datetime, now: dt.datetime, *, overdue: bool) -> str:
@@ -116,7 +126,7 @@ def relative(value, now=None, overdue=False):
     return format_html(
         '<time datetime="{}" title="{}"{}>{}</time>',
         value.astimezone(dt.UTC).isoformat(),
-        f"{date_format(local, 'D j M Y, H:i')} {local.tzname()}",
+        f"{date_format(local, 'D j M Y, H:i')} {zone_label(local)}",
         format_html(' class="{}"', "text-danger fw-semibold") if late else "",
         _relative_text(value, now, overdue=overdue),
     )
