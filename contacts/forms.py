@@ -53,12 +53,6 @@ class ContactForm(forms.Form):
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
 
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("phone") and not cleaned.get("email") and not {"phone", "email"} & set(self.errors):
-            self.add_error("phone", "Give a phone number or an e-mail address.")
-        return cleaned
-
     def contact_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
         data["phone"] = data["phone"] or ""

@@ -246,16 +246,13 @@ class LeadCreateForm(LeadForm):
         cleaned["owner"] = owner
         if not cleaned.get("time_zone") and "time_zone" not in self.errors:
             cleaned["time_zone"] = owner.time_zone
-        name, phone, email = (cleaned.get(f"contact_{f}") for f in ("name", "phone", "email"))
         typed_contact = any(self.data.get(self.add_prefix(f"contact_{f}")) for f in ("name", "phone", "email"))
-        if typed_contact:
-            if not name and "contact_name" not in self.errors:
-                self.add_error("contact_name", "Give the contact's name, or leave the contact empty.")
-            if not phone and not email and not {"contact_phone", "contact_email"} & set(self.errors):
-                self.add_error("contact_phone", "Give a phone number or an e-mail address.")
+        if typed_contact and not cleaned.get("contact_name") and "contact_name" not in self.errors:
+            self.add_error("contact_name", "Give the contact's name, or leave the contact empty.")
         return cleaned
 
     def contact_fields(self) -> dict | None:
+        """The first contact for contacts.services (which checks it), or None when none was typed."""
         if not self.cleaned_data.get("contact_name"):
             return None
         return {
