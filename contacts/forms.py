@@ -37,6 +37,8 @@ class ContactForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_contact_{prefix_id}_%s")
         super().__init__(*args, **kwargs)
         self.contact = contact
+        # htmx focuses it when the form is swapped in, so the KAM can type at once.
+        self.fields["name"].widget.attrs["autofocus"] = True
         self.fields["phone"].widget.input_type = "tel"
         self.fields["phone"].widget.attrs.update(inputmode="tel", autocomplete="off")
         self.helper = FormHelper()

@@ -87,7 +87,7 @@ def both_zones(value, zone_name, fmt="D j M, H:i", where="restaurant"):
         return shown
     other_fmt = "H:i" if mine.date() == theirs.date() else fmt
     return format_html(
-        '{} <span class="text-body-secondary small text-nowrap">· {} {} at the {}</span>',
+        '{} <span class="text-body-secondary small d-inline-block">· {} {} at the {}</span>',
         shown,
         date_format(theirs, other_fmt),
         zone_label(theirs),
