@@ -460,3 +460,23 @@ def test_the_lead_page_offers_one_tap_call_and_whatsapp_for_the_primary_contact(
     assert response.context["primary_contact"].name == "Ravi"
     assertContains(response, 'href="tel:+919876543210"')
     assertContains(response, 'href="https://wa.me/919876543210"')
+
+
+def test_sorting_by_a_date_puts_the_empty_ones_last_both_ways(client_a, kam_a):
+    soon = LeadFactory(owner=kam_a, name="Soon")
+    later = LeadFactory(owner=kam_a, name="Later")
+    LeadFactory(owner=kam_a, name="No plan", call_frequency_days=None)
+    Lead.objects.filter(pk=soon.pk).update(next_call_at=dt.datetime(2026, 11, 25, 5, 0, tzinfo=dt.UTC))
+    Lead.objects.filter(pk=later.pk).update(next_call_at=dt.datetime(2026, 12, 25, 5, 0, tzinfo=dt.UTC))
+    Lead.objects.filter(name="No plan").update(next_call_at=None)
+    assert _names(client_a.get(LIST, {"ordering": "next_call"})) == ["Soon", "Later", "No plan"]
+    assert _names(client_a.get(LIST, {"ordering": "-next_call"})) == ["Later", "Soon", "No plan"]
+
+
+def test_the_due_filter(client_a, kam_a):
+    LeadFactory(owner=kam_a, name="Overdue")
+    LeadFactory(owner=kam_a, name="Unplanned")
+    Lead.objects.filter(name="Overdue").update(next_call_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    Lead.objects.filter(name="Unplanned").update(next_call_at=None)
+    assert _names(client_a.get(LIST, {"due": "overdue"})) == ["Overdue"]
+    assert _names(client_a.get(LIST, {"due": "none"})) == ["Unplanned"]

@@ -108,3 +108,16 @@ def test_the_list_filters_sort_and_stay_in_the_address(sign_in, kam_a, live_serv
     expect(rows.first).to_contain_text("number 2")
     overflow = screenshot("workspace-list-filtered")
     assert overflow == {"desktop": False, "phone": False}
+
+
+def test_an_inline_action_on_something_gone_says_so(sign_in, kam_a, live_server, page):
+    from contacts.tests.factories import ContactFactory
+    from leads.tests.factories import LeadFactory
+
+    lead = LeadFactory(owner=kam_a)
+    contact = ContactFactory(lead=lead, name="Ravi Menon")
+    sign_in(kam_a)
+    page.goto(f"{live_server.url}{lead.get_absolute_url()}")
+    contact.delete()  # meanwhile, someone else removed it
+    page.locator(".contact-row", has_text="Ravi Menon").get_by_role("link", name="Edit").click()
+    expect(page.locator("#messages")).to_contain_text("That is no longer there")
