@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# A developer's .env (e.g. the docker compose one) must not change what the suite sees.
+os.environ.setdefault("ENV_FILE", "")
 
 from kam.settings import *  # noqa: F403
 
