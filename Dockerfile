@@ -29,8 +29,6 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret python manage.py collects
 
 USER kam
 EXPOSE 8000
-# The process answers; /readyz (database and Redis) is for the load balancer.
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "scripts/healthcheck.py", "/healthz"]
+# No HEALTHCHECK here: the same image runs web, worker and beat; docker-compose.yml gives each its own check.
 # Workers: WEB_CONCURRENCY (gunicorn reads it; docker-compose.yml sets 2 by default).
 CMD ["gunicorn", "kam.wsgi", "--bind", "0.0.0.0:8000", "--no-control-socket"]
