@@ -50,3 +50,13 @@ def test_django_admin_runs_under_the_policy(sign_in, admin_user, live_server, pa
         page.wait_for_load_state("networkidle")
         assert response.status == 200, path
         assert csp_violations() == [], (path, csp_violations())
+
+
+@pytest.mark.urls("kam.tests.urls_api_docs")
+def test_swagger_ui_runs_under_the_policy(sign_in, kam_a, live_server, page, csp_violations):
+    sign_in(kam_a)
+    response = page.goto(f"{live_server.url}/csp-test/docs/")
+    assert response.status == 200
+    # The inline start-up script ran: Swagger UI rendered the schema it fetched.
+    page.get_by_text("KAM API").first.wait_for()
+    assert csp_violations() == []
