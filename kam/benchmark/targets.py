@@ -12,6 +12,8 @@ from django.db.models import Count, Q
 from kam.models import Role
 from leads.models import Lead
 
+GENERATED_KAM = "kam001"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -32,11 +34,11 @@ class Subjects:
 
 
 def choose_subjects(*, kam: str | None = None, manager: str | None = None) -> Subjects:
-    """The KAM with the most accounts (kam001 in a generated dataset: 500), the manager with the largest team,
-    and that KAM's account with the longest history (the heaviest lead page)."""
+    """The KAM (kam001 in a generated dataset: 500 accounts; otherwise the one with the most accounts), the manager
+    with the largest team, and that KAM's account with the most orders (the heaviest lead page)."""
     User = get_user_model()
-    if kam:
-        kam_user = User.objects.get(username=kam)
+    if kam or User.objects.filter(username=GENERATED_KAM).exists():
+        kam_user = User.objects.get(username=kam or GENERATED_KAM)
     else:
         kam_user = User.objects.filter(role=Role.KAM).annotate(n=Count("leads")).order_by("-n", "username").first()
     if manager:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import django
@@ -51,7 +53,9 @@ class Command(BaseCommand):
             "--tracemalloc", action="store_true", help="Also trace Python allocations of each nightly job (a rerun)."
         )
         parser.add_argument("--explain", type=int, default=2, help="EXPLAIN this many top queries per page.")
-        parser.add_argument("--quiet-explain", action="store_true", help="Do not print the query plans.")
+        parser.add_argument(
+            "--quiet-explain", action="store_true", help="Do not print the top plans (they are still written)."
+        )
 
     def handle(self, *args, **options):
         if options["requests"] < 1:
@@ -92,7 +96,7 @@ class Command(BaseCommand):
             overrides["STORAGES"] = settings.STORAGES | {
                 "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
             }
-        with override_settings(**overrides):
+        with override_settings(**overrides), quiet_logs():
             for target in targets(subjects):
                 if wanted and target.name not in wanted:
                     continue
@@ -112,12 +116,14 @@ class Command(BaseCommand):
                 self._nightly_row(outcome)
         report["machine"]["load_average_end"] = os.getloadavg()
         report["seconds"] = round(time.perf_counter() - started, 1)
-        if not options["quiet_explain"]:
-            self._explains(report["pages"])
         path = Path(options["json_out"])
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._explains(report["pages"], path.with_suffix(".explain.txt"), show=not options["quiet_explain"])
         path.write_text(json.dumps(report, indent=2, default=str))
-        self.stdout.write(f"Written {path} ({report['seconds']} s); load average now {os.getloadavg()}")
+        self.stdout.write(
+            f"Written {path} and {path.with_suffix('.explain.txt')} ({report['seconds']} s); "
+            f"load average now {os.getloadavg()}"
+        )
 
     def _static_storage(self) -> str:
         # With the manifest storage and no collectstatic run, every {% static %} would fail; plain storage
@@ -132,10 +138,14 @@ class Command(BaseCommand):
             self._header = True
             self.stdout.write(
                 f"\n{'page':<32} {'user':<10} {'p50':>7} {'p95':>7} {'max':>7} {'budget':>6} {'':>4} "
-                f"{'queries':>7} {'sql':>7} {'floor':>7}"
+                f"{'queries':>7} {'sql':>7} {'floor':>7} {'cpu':>7}"
             )
             self.stdout.write(
-                f"{'':<32} {'':<10} {'ms':>7} {'ms':>7} {'ms':>7} {'ms':>6} {'':>4} {'':>7} {'ms':>7} {'ms':>7}"
+                f"{'':<32} {'':<10}"
+                + " ".join(f"{u:>7}" for u in ("ms", "ms", "ms"))
+                + f" {'ms':>6}"
+                + f" {'':>4} {'':>7}"
+                + "".join(f" {u:>7}" for u in ("ms", "ms", "ms"))
             )
         if r.p50_ms is None:
             self.stdout.write(f"{r.label:<32} {r.user:<10} {r.note}")
@@ -143,8 +153,8 @@ class Command(BaseCommand):
         verdict = {True: "ok", False: "MISS", None: ""}[r.within_budget]
         self.stdout.write(
             f"{r.label:<32} {r.user:<10} {r.p50_ms:>7.1f} {r.p95_ms:>7.1f} {r.max_ms:>7.1f} "
-            f"{r.budget_ms or '':>6} {verdict:>4} {r.queries:>7} {r.sql_ms:>7.1f} {r.main_query_ms or 0:>7.2f}"
-            + (f"  {r.note}" if r.note else "")
+            f"{r.budget_ms or '':>6} {verdict:>4} {r.queries:>7} {r.sql_ms:>7.1f} {r.main_query_ms or 0:>7.2f} "
+            f"{r.cpu_p50_ms:>7.1f}" + (f"  {r.note}" if r.note else "")
         )
 
     def _nightly_row(self, outcome: dict) -> None:
@@ -160,11 +170,35 @@ class Command(BaseCommand):
             line += f"   Python allocations peak {outcome['tracemalloc_peak_mb']} MB"
         self.stdout.write(line)
 
-    def _explains(self, pages) -> None:
+    def _explains(self, pages, path: Path, *, show: bool) -> None:
+        """Every plan to a text file beside the JSON; the top plan of each page on screen."""
+        lines = []
         for page in pages:
-            for plan in page.get("explain") or []:
-                self.stdout.write(f"\n-- {page['label']} ({page['user']}): {plan['execution_ms']} ms\n{plan['sql']}")
-                self.stdout.write(plan["plan"])
+            for rank, plan in enumerate(page.get("explain") or []):
+                text = (
+                    f"-- {page['label']} ({page['user']}): {plan['execution_ms']} ms\n{plan['sql']}\n{plan['plan']}\n"
+                )
+                lines.append(text)
+                if show and rank == 0:
+                    self.stdout.write("\n" + text)
+        path.write_text("\n".join(lines))
+
+
+@contextmanager
+def quiet_logs():
+    """Send log output to /dev/null while pages are timed: each request still formats and writes its access line
+    (a real cost in production), but the table stays readable."""
+    handlers = {logging.root, *(logging.getLogger(n) for n in logging.root.manager.loggerDict)}
+    streams = [
+        h for logger in handlers for h in getattr(logger, "handlers", []) if isinstance(h, logging.StreamHandler)
+    ]
+    with open(os.devnull, "w") as devnull:
+        previous = [h.setStream(devnull) for h in streams]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(streams, previous, strict=True):
+                handler.setStream(stream)
 
 
 def run_nightly(job: str, *, trace: bool = False) -> dict:
