@@ -32,7 +32,9 @@ $GUNICORN kam.wsgi:application --workers 2 --bind 127.0.0.1:$PORT --log-level wa
   2>/tmp/kam-throughput-error.log &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs -o /dev/null -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT/bench/bare/" && break; sleep 0.2; done
+# As behind the TLS-terminating proxy (production settings redirect plain HTTP to HTTPS).
+HEADERS=(-H "Cookie: $COOKIE" -H "X-Forwarded-Proto: https")
+for _ in $(seq 50); do curl -fs -o /dev/null "${HEADERS[@]}" "http://127.0.0.1:$PORT/bench/bare/" && break; sleep 0.2; done
 
 declare -A PATHS=([bare]=/bench/bare/ [today]=/today/ [lead_page]=/leads/$LEAD/ [healthz]=/healthz)
 ORDER=(bare today lead_page healthz)
@@ -40,15 +42,15 @@ RESULTS=()
 printf '%-10s %-22s %9s %9s %9s %9s %8s\n' page path "req/s" "p50 ms" "p95 ms" "p99 ms" "non-2xx"
 for name in "${ORDER[@]}"; do
   path=${PATHS[$name]}
-  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path")
+  status=$(curl -s -o /dev/null -w '%{http_code}' "${HEADERS[@]}" "http://127.0.0.1:$PORT$path")
   if [ "$status" != 200 ]; then
     printf '%-10s %-22s not available (answered %s)\n' "$name" "$path" "$status"
     RESULTS+=("\"$name\": {\"path\": \"$path\", \"available\": false, \"status\": $status}")
     continue
   fi
   # Warm both workers up, then measure.
-  wrk -t1 -c2 -d2s -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT$path" >/dev/null
-  line=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $COOKIE" -s scripts/wrk_report.lua \
+  wrk -t1 -c2 -d2s "${HEADERS[@]}" "http://127.0.0.1:$PORT$path" >/dev/null
+  line=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" "${HEADERS[@]}" -s scripts/wrk_report.lua \
     "http://127.0.0.1:$PORT$path" | tail -1)
   RESULTS+=("\"$name\": {\"path\": \"$path\", \"available\": true, \"wrk\": $line}")
   $PYTHON - "$name" "$path" "$line" <<'EOF'
