@@ -37,6 +37,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "name", "id"]
+        # On PostgreSQL, name and phone also have trigram indexes for the lead search (migration 0003).
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(is_primary=True), name="contact_one_primary_per_lead"),
             models.CheckConstraint(condition=~Q(phone="") | ~Q(email=""), name="contact_phone_or_email"),
