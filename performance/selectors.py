@@ -134,6 +134,10 @@ def _weekly_summary(weeks: dict, total_orders: int, total_value: Decimal) -> str
 def _weekday_summary(weekdays: list[int], total_orders: int) -> str:
     if not total_orders:
         return "No orders to show by weekday."
+    busiest, quietest = max(weekdays), min(weekdays)
+    if quietest and busiest - quietest <= max(1, busiest // 5):
+        each = str(busiest) if busiest == quietest else f"{quietest}–{busiest}"
+        return f"Orders are spread evenly over the week ({each} on each weekday)."
     ranked = sorted(range(7), key=lambda i: (-weekdays[i], i))
     top = [i for i in ranked[:2] if weekdays[i]]
     parts = [f"{WEEKDAY_NAMES[i]} ({weekdays[i] * 100 / total_orders:.0f}%)" for i in top]

@@ -101,6 +101,13 @@ def test_ordering_pattern_counts_weeks_and_weekdays_on_the_restaurants_calendar(
     )
 
 
+def test_an_even_week_is_said_to_be_even(kam_a):
+    lead = won_account(owner=kam_a, now=NOW)
+    place_orders(lead, [(d + 0.5, Decimal("100")) for d in range(14)], now=NOW)  # every day for two weeks
+    summary = ordering_pattern(lead=lead, now=NOW)["weekday_summary"]
+    assert summary == "Orders are spread evenly over the week (2 on each weekday)."
+
+
 def test_lead_panel_has_the_row_history_and_pattern_in_three_queries(kam_a, django_assert_num_queries):
     lead = won_account(owner=kam_a, now=NOW)
     place_orders(lead, SHAPES["steady"], now=NOW)
