@@ -9,8 +9,10 @@ documents the same rules.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 
 from performance.models import Classification, PerformancePolicy, Trend
@@ -25,7 +27,10 @@ AMBER_GAP_SHARE = 2 / 3
 
 @dataclass(frozen=True)
 class AccountMetrics:
-    """What the database knows about one account's orders (and its last connected call) at `now`."""
+    """What the database knows about one account's orders (and its last connected call) at `now`.
+
+    The derived values are cached properties: the recompute asks for them many times per account.
+    """
 
     now: dt.datetime
     orders_total: int = 0
@@ -53,11 +58,11 @@ class AccountMetrics:
     last_connected_call_at: dt.datetime | None = None
     call_frequency_days: int | None = None
 
-    @property
+    @cached_property
     def rhythm_intervals(self) -> list[float]:
         return [gap for gap in self.intervals_90d if gap >= SAME_OCCASION_DAYS]
 
-    @property
+    @cached_property
     def median_interval_days(self) -> float | None:
         """The account's usual days between orders: the median over 90 days when it has at least two gaps there,
         else the average gap over the history window (26 weeks), else over all its orders."""
@@ -74,35 +79,37 @@ class AccountMetrics:
                     return span / (count - 1)
         return gaps[0] if gaps else None
 
-    @property
+    @cached_property
     def interval_regularity(self) -> float | None:
         """Coefficient of variation of the gaps: 0 is clockwork, above ~0.6 is irregular."""
         gaps = self.rhythm_intervals
         if len(gaps) < 3:
             return None
-        mean = statistics.fmean(gaps)
-        return statistics.pstdev(gaps) / mean if mean else None
+        # Plain floats: statistics.pstdev is exact (fractions) and the slowest step of a nightly run.
+        mean = math.fsum(gaps) / len(gaps)
+        variance = math.fsum((gap - mean) ** 2 for gap in gaps) / len(gaps)
+        return math.sqrt(variance) / mean if mean else None
 
-    @property
+    @cached_property
     def days_since_last_order(self) -> float | None:
         if self.last_order_at is None:
             return None
         return max(0.0, (self.now - self.last_order_at).total_seconds() / DAY)
 
-    @property
+    @cached_property
     def days_since_first_order(self) -> float | None:
         if self.first_order_at is None:
             return None
         return max(0.0, (self.now - self.first_order_at).total_seconds() / DAY)
 
-    @property
+    @cached_property
     def single_occasion(self) -> bool:
         """One order so far, or several all placed at once: no rhythm to judge yet."""
         if self.orders_total <= 1 or self.first_order_at is None or self.last_order_at is None:
             return True
         return (self.last_order_at - self.first_order_at).total_seconds() / DAY < SAME_OCCASION_DAYS
 
-    @property
+    @cached_property
     def avg_order_value(self) -> Decimal | None:
         if self.orders_90d:
             return (self.value_90d / self.orders_90d).quantize(CENTS, ROUND_HALF_UP)
@@ -110,7 +117,7 @@ class AccountMetrics:
             return (self.value_history / self.orders_history).quantize(CENTS, ROUND_HALF_UP)
         return None
 
-    @property
+    @cached_property
     def days_since_connected_call(self) -> float | None:
         if self.last_connected_call_at is None:
             return None

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 # Order size and a fallback rhythm come from the last 26 weeks; older orders only give the first and last dates.
 HISTORY_DAYS = 182
 RHYTHM_DAYS = 90
-DEFAULT_CHUNK_SIZE = 5000
+DEFAULT_CHUNK_SIZE = 10000
 REPORT_HOUR = 8
 
 UPSERT_FIELDS = [
