@@ -72,7 +72,8 @@ class LeadQuerySet(models.QuerySet):
         if user.role == Role.ADMIN:
             return self.all()
         if user.role == Role.MANAGER:
-            team = type(user).objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
+            # Not type(user): request.user is a SimpleLazyObject, and type() does not see through it.
+            team = user.__class__.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
             return self.filter(owner_id__in=Subquery(team))
         return self.filter(owner_id=user.pk)
 
