@@ -7,6 +7,7 @@ same transaction, and returns what it created.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ from interactions.selectors import today_calls
 from leads.models import Lead, LeadStatus
 from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
 from performance.tasks import refresh_account_performance
+
+logger = logging.getLogger(__name__)
 
 # Phones and servers disagree on the time by a little; a call "in the future" by less than this is now.
 CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -305,11 +308,16 @@ def _recompute_chunk(chunk: list[int]) -> int:
 DIGEST_HOUR = 8
 
 
+class DigestsNotSent(Exception):
+    """Some digests failed to send; the others went out. Retrying sends only the missing ones."""
+
+
 def morning_digests_send(*, now: dt.datetime | None = None) -> int:
     """E-mail each KAM whose local time is 08:xx their calls for the day; returns how many were sent.
 
     Runs hourly, so each run serves the zones where the morning has just begun. A KAM with nothing due
-    gets no e-mail; one who already had today's digest gets no second one (MorningDigest rows).
+    gets no e-mail; one who already had today's digest gets no second one (MorningDigest rows). Raises
+    DigestsNotSent after trying everyone if any e-mail failed, so the task can retry within the hour.
     """
     now = now or timezone.now()
     kams = get_user_model().objects.kams().filter(is_active=True).exclude(email="")
@@ -318,23 +326,33 @@ def morning_digests_send(*, now: dt.datetime | None = None) -> int:
         for name in kams.order_by().values_list("time_zone", flat=True).distinct()
         if now.astimezone(ZoneInfo(name)).hour == DIGEST_HOUR
     ]
-    sent = 0
+    sent, failed = 0, []
     for kam in kams.filter(time_zone__in=zones).order_by("pk"):
-        calls = today_calls(kam=kam, now=now)
-        overdue, due = calls.overdue_rows(), calls.due_rows()
-        if not overdue and not due:
-            continue
-        with transaction.atomic():
-            # Claim the day first: a concurrent run waits on this row and then skips; if sending fails
-            # the claim rolls back with it, so the next run tries again.
-            _, created = MorningDigest.objects.get_or_create(
-                kam=kam, day=calls.today, defaults={"call_count": len(overdue) + len(due), "sent_at": now}
-            )
-            if not created:
-                continue
-            _digest_message(kam=kam, calls=calls, overdue=overdue, due=due).send()
-        sent += 1
+        try:
+            sent += _digest_send(kam=kam, now=now)
+        except Exception:  # one bad mailbox must not cost everyone else their digest
+            logger.exception("Morning digest for %s could not be sent", kam.username)
+            failed.append(kam.username)
+    if failed:
+        raise DigestsNotSent(f"{sent} sent; not sent to: {', '.join(failed)}")
     return sent
+
+
+def _digest_send(*, kam, now: dt.datetime) -> int:
+    calls = today_calls(kam=kam, now=now)
+    overdue, due = calls.overdue_rows(), calls.due_rows()
+    if not overdue and not due:
+        return 0
+    with transaction.atomic():
+        # Claim the day first: a concurrent run waits on this row and then skips it; if sending fails
+        # the claim rolls back with it, so a retry sends it.
+        _, created = MorningDigest.objects.get_or_create(
+            kam=kam, day=calls.today, defaults={"call_count": len(overdue) + len(due), "sent_at": now}
+        )
+        if not created:
+            return 0
+        _digest_message(kam=kam, calls=calls, overdue=overdue, due=due).send()
+    return 1
 
 
 def _digest_message(*, kam, calls, overdue, due) -> EmailMultiAlternatives:

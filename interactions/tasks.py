@@ -13,7 +13,8 @@ def recompute_call_plans() -> int:
     return services.call_plans_recompute()
 
 
-@shared_task
+# A failed e-mail is retried a few minutes later, still inside the 08:00 hour; digests already sent are skipped.
+@shared_task(autoretry_for=(services.DigestsNotSent,), retry_backoff=120, max_retries=3)
 def send_morning_digests(now: str | None = None) -> int:
     """Hourly: e-mail the KAMs whose local time is 08:00 their calls for the day.
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from contacts.tests.factories import ContactFactory
 from interactions.models import CallOutcome, InteractionKind

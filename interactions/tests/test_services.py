@@ -18,8 +18,14 @@ from interactions.services import call_plans_recompute, call_reschedule, interac
 from interactions.tests.conftest import CREATED, DUBAI, KOLKATA, at
 from interactions.tests.factories import InteractionFactory
 from leads.models import Lead, LeadStatus, LeadStatusChange
-from leads.services import TransitionCause, TransitionNotAllowed, lead_archive, lead_restore, lead_transition
-from leads.services import lead_update
+from leads.services import (
+    TransitionCause,
+    TransitionNotAllowed,
+    lead_archive,
+    lead_restore,
+    lead_transition,
+    lead_update,
+)
 from leads.tests.factories import LeadFactory
 
 NOW = at(KOLKATA, 2026, 11, 19, 11)  # Thursday 19 November, 11:00 in Bengaluru

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.tests.factories import ContactFactory
-from interactions.models import CallOutcome, Interaction, InteractionKind, Order
+from interactions.models import CallOutcome, Interaction, Order
 from interactions.tests.conftest import KOLKATA, at
 from interactions.tests.factories import InteractionFactory, OrderFactory
 from leads.models import Lead, LeadStatus
@@ -150,7 +150,7 @@ def test_logging_from_the_lead_page_with_htmx_refreshes_the_activity_panel(clien
     html = response.content.decode()
     assert 'id="lead-activity"' in html and 'hx-swap-oob="true"' in html
     assert "Call logged (No answer). Next call: Fri 20 Nov, 10:00." in text(response)
-    assert "1 call without reaching anyone" in text(response)
+    assert "Unanswered tries 1 so far (never connected)" in text(response)
 
 
 def test_a_status_change_reloads_the_lead_page(client_a, lead):
@@ -441,6 +441,12 @@ def test_a_manager_sees_a_team_members_today_and_nobody_elses(manager_client, ka
     assert manager_client.get(reverse("today"), {"kam": kam_b.pk}).status_code == 404
     assert manager_client.get(reverse("today"), {"kam": "drop table"}).status_code == 404
     assert manager_client.get(reverse("today"), {"kam": manager.pk}).status_code == 200
+
+
+def test_a_managers_own_empty_today_points_to_the_team(manager_client, kam_a):
+    page = text(manager_client.get(reverse("today")))
+    assert "Pick someone from your team above to see their day." in page
+    assert f'<option value="{kam_a.pk}">' in manager_client.get(reverse("today")).content.decode()
 
 
 def test_a_kam_cannot_look_at_another_kams_today(client_a, teammate):
