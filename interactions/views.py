@@ -106,7 +106,8 @@ class LeadActionView(View):
     """Scoped fetch → form → one service call → answer. Subclasses give the form and the service call."""
 
     template_name = ""
-    field_map: dict[str, str] = {}
+    field_map: dict[str, str] = {}  # the service's field names that the form shows under another name
+    reload_lead_page = False  # True when a success changes more of the lead page than the activity panel
 
     def dispatch(self, request, *args, lead_pk, **kwargs):
         self.lead = get_visible_or_404(Lead, request.user, pk=lead_pk)
@@ -118,7 +119,7 @@ class LeadActionView(View):
         raise NotImplementedError
 
     def perform(self, form):
-        """Call the service; return the message to show. Raises ValidationError for refused input."""
+        """Call the service; return (message level, message). Raises ValidationError for refused input."""
         raise NotImplementedError
 
     def get(self, request, **kwargs):
@@ -163,8 +164,6 @@ class LeadActionView(View):
         )
         response = HttpResponse(html + _messages_oob(request))
         return reswap(retarget(response, "#lead-activity"), "outerHTML")
-
-    reload_lead_page = False
 
     def _answer_today_row(self):
         """Replace the Today row: gone if the lead is no longer due on the day shown, else refreshed."""

@@ -131,3 +131,19 @@ def test_a_london_restaurant_keeps_its_10_oclock_window_across_the_change(make_l
     lead.refresh_from_db()
     assert lead.next_call_at == at(UTC, 2026, 3, 30, 9) == at(LONDON, 2026, 3, 30, 10)
     assert Lead.objects.get(pk=lead.pk).next_call_date == dt.date(2026, 3, 30)
+
+
+def test_a_time_that_does_not_exist_on_the_users_clock_is_refused_not_a_500(db, make_lead):
+    from django.test import Client
+
+    kam = UserFactory(username="london_kam", role=Role.KAM, time_zone="Europe/London")
+    lead = make_lead(owner=kam, time_zone="Europe/London", country="GB", state="England", city="London")
+    client = Client()
+    client.force_login(kam)
+    with time_machine.travel(at(UTC, 2026, 3, 30, 12), tick=False):
+        # 01:30 on 29 March never happened in London: the clocks jumped from 01:00 to 02:00.
+        response = client.post(
+            reverse("interactions:log", args=[lead.pk, "call"]), {"outcome": "busy", "occurred_at": "2026-03-29T01:30"}
+        )
+    assert response.status_code == 200
+    assert "couldn’t be interpreted in time zone Europe/London" in response.content.decode().replace("&#x27;", "'")
