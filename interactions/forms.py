@@ -1,8 +1,8 @@
 """Forms for logging interactions, recording orders and moving the next call.
 
 They check types and shapes only; the rules (no future times, no outcome on a visit, a contact of this
-restaurant…) live in interactions.services and come back as ValidationError, which `add_service_errors`
-puts next to the right field.
+restaurant…) live in interactions.services and come back as ValidationError, which the views put next to the
+right field with kam.forms.add_service_errors.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -34,17 +33,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, *, field_map: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError next to the fields it names; anything else at the top of the form."""
-    field_map = field_map or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        field = field_map.get(name, name)
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class InteractionForm(forms.Form):
@@ -95,7 +83,9 @@ class InteractionForm(forms.Form):
         self.fields["occurred_at"].initial = timezone.localtime(now, user.zone).replace(second=0, microsecond=0)
         self.fields["callback_at"].label = f"Call back at ({zone_label})"
         if user.time_zone != lead.time_zone:
-            self.fields["callback_at"].help_text += (
+            self.fields[
+                "callback_at"
+            ].help_text += (
                 f" The restaurant is in {lead.time_zone}; it is {timezone.localtime(now, lead.zone):%H:%M} there now."
             )
         contacts = Contact.objects.filter(lead=lead)

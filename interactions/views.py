@@ -23,9 +23,10 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from interactions import selectors
-from interactions.forms import InteractionForm, OrderForm, RescheduleForm, TodayForm, add_service_errors
+from interactions.forms import InteractionForm, OrderForm, RescheduleForm, TodayForm
 from interactions.models import CallOutcome, InteractionKind
 from interactions.services import call_reschedule, interaction_log, order_record
+from kam.forms import add_service_errors
 from kam.models import Role
 from kam.scoping import get_visible_or_404
 from kam.timezones import local_today
@@ -84,7 +85,7 @@ class Origin:
 
 
 def _messages_oob(request) -> str:
-    return render_to_string("interactions/_messages_oob.html", request=request)
+    return render_to_string("_messages.html", {"oob_messages": True}, request=request)
 
 
 def _next_call_text(lead: Lead, user) -> str:

@@ -72,8 +72,8 @@ class LeadQuerySet(models.QuerySet):
         if user.role == Role.ADMIN:
             return self.all()
         if user.role == Role.MANAGER:
-            # Not type(user): request.user is a SimpleLazyObject, and type() does not see through it.
-            team = user.__class__.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
+            # user._meta, not type(user): request.user is a lazy proxy whose type is not the model.
+            team = user._meta.model.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
             return self.filter(owner_id__in=Subquery(team))
         return self.filter(owner_id=user.pk)
 
