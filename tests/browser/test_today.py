@@ -48,7 +48,7 @@ def test_logging_a_connected_call_from_today(sign_in, kam_a, live_server, screen
 
     expect(page.locator(f"#today-row-{lead.pk}")).to_have_count(0)
     expect(page.locator(f"#today-row-{other.pk}")).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("Call logged (Connected). Next call:")
+    expect(page.get_by_role("status")).to_contain_text("Call logged (Connected). Next call:")
 
     lead.refresh_from_db()
     call = Interaction.objects.get(lead=lead)
