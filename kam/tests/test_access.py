@@ -96,6 +96,10 @@ def lead_id(w: World) -> dict:
     return {"lead_id": w.lead.pk}
 
 
+def lead_pk(w: World) -> dict:
+    return {"lead_pk": w.lead.pk}
+
+
 def contact(w: World) -> dict:
     return {"pk": w.contact.pk}
 
@@ -113,7 +117,12 @@ OBJECT_URLS: dict[str, Page | Action | Api] = {
     "contacts:edit": Page(contact, post=lambda w: {"name": "Outsider", "phone": "9876543210", "role": "owner"}),
     "contacts:make_primary": Action(contact),
     "contacts:delete": Page(contact, post=lambda w: {}),
-    # --- interactions, today, performance, reassignment: add their URLs here ---
+    # --- interactions and call planning ---
+    "interactions:log": Page(lambda w: {"lead_pk": w.lead.pk, "kind": "call"}, post=lambda w: {"outcome": "connected"}),
+    "interactions:order": Page(lead_pk, post=lambda w: {"amount": "100", "placed_on": "2026-01-01"}),
+    "interactions:reschedule": Page(lead_pk, post=lambda w: {"quick": "1"}),
+    "interactions:timeline": Page(lead_pk),
+    # --- today, performance, reassignment: add their URLs here ---
     # --- API (/api/…): add entries as Api(...), e.g. "api:lead-detail": Api(lead, methods=("get", "patch")) ---
 }
 
