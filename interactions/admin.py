@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from interactions.models import Interaction, Order
+from interactions.models import Interaction, MorningDigest, Order
 
 
 @admin.register(Interaction)
@@ -22,3 +22,20 @@ class OrderAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("lead", "recorded_by", "credited_to")
     list_select_related = ("lead", "credited_to")
     date_hierarchy = "placed_at"
+
+
+@admin.register(MorningDigest)
+class MorningDigestAdmin(admin.ModelAdmin):
+    """Who got the morning digest on which of their days; written only by the hourly job."""
+
+    list_display = ("kam", "day", "call_count", "sent_at")
+    list_filter = ("day",)
+    search_fields = ("kam__username", "kam__first_name", "kam__last_name")
+    list_select_related = ("kam",)
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,8 +12,8 @@ import datetime as dt
 import math
 import statistics
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from performance.models import Classification, PerformancePolicy, Trend
 
