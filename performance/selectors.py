@@ -162,6 +162,11 @@ class SlippingAccount:
     days_since_last_order: int | None
     performance: AccountPerformance
 
+    @property
+    def classification_choice(self) -> Classification:
+        """The same name as on AccountPerformance, so templates can take either."""
+        return self.classification
+
 
 def slipping_accounts(*, owner, now, limit: int | None = 20) -> list[SlippingAccount]:
     """At-risk and underperforming accounts of `owner` for the Today list, ranked by value at risk.

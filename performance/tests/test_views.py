@@ -45,7 +45,7 @@ def test_a_kam_sees_their_own_accounts_and_their_own_numbers(client_a, kam_a, te
     assert not response.context["is_team_view"]
     assert [row.kam for row in response.context["team_rows"]] == [kam_a]
     html = response.content.decode()
-    assert "value −30% against the previous 4 weeks" in html and "Not mine" not in html
+    assert "Value −30% against the previous 4 weeks" in html and "Not mine" not in html
     assert mine.lead.get_absolute_url() in html
 
 
@@ -183,3 +183,17 @@ def test_another_kam_gets_404_for_the_lead_and_its_performance(client_b, kam_a):
     response = client_b.get(performance.lead.get_absolute_url())
     assert response.status_code == 404
     assert "secret reason" not in client_b.get(INDEX).content.decode()
+
+
+def test_the_today_page_shows_the_owners_slipping_accounts_with_their_reasons(client_a, kam_a, teammate):
+    account(
+        kam_a,
+        Classification.UNDERPERFORMING,
+        name="Quiet Kitchen",
+        value_at_risk=Decimal("75000"),
+        reasons=["orders every 4 days as a rule", "40 days since the last order, 10.0× its usual gap"],
+    )
+    account(teammate, Classification.AT_RISK, name="Not mine")
+    html = client_a.get(reverse("today")).content.decode()
+    assert "Slipping accounts" in html and "Quiet Kitchen" in html and "Not mine" not in html
+    assert "40 days since the last order, 10.0× its usual gap" in html and "Underperforming" in html
