@@ -61,8 +61,8 @@ def test_the_email_for_a_known_team(manager, known_team):
     body = message.body
     assert "CALLS YESTERDAY: 2 made of 2 planned (100%)" in body
     assert "ORDERS YESTERDAY: 1, worth 12,346 (credited to the KAM who owned each account when it ordered)" in body
-    assert "- Aarav Shah: 2 of 1 calls (1 connected); 0 orders, 0; 1 accounts, 1 slipping" in body
-    assert "- Priya Nair: 0 of 1 calls (0 connected); 1 order, 12,346; 1 accounts, 0 slipping" in body
+    assert "- Aarav Shah: 2 calls of 1 planned (1 connected); 0 orders, 0; 1 accounts, 1 slipping" in body
+    assert "- Priya Nair: 0 calls of 1 planned (0 connected); 1 order, 12,346; 1 accounts, 0 slipping" in body
     assert "BECAME AT RISK OR UNDERPERFORMING SINCE THE LAST REPORT (1)" in body
     assert "- Spice House (Pune, Aarav Shah): At risk, 75,000 a month at risk" in body
     assert "orders every 4 days as a rule; 15 days since the last order, 3.8× its usual gap" in body
