@@ -4,7 +4,7 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kam.models import Role
+from kam.models import Role, User
 from kam.timezones import validate_time_zone, zone
 
 
@@ -72,7 +72,7 @@ class LeadQuerySet(models.QuerySet):
         if user.role == Role.ADMIN:
             return self.all()
         if user.role == Role.MANAGER:
-            team = type(user).objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
+            team = User.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
             return self.filter(owner_id__in=Subquery(team))
         return self.filter(owner_id=user.pk)
 
@@ -157,6 +157,7 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("reassign_lead", "Can reassign accounts to another KAM")]
         indexes = [
             models.Index(fields=["status"], name="lead_status_idx"),
             models.Index(fields=["owner", "next_call_at"], name="lead_owner_next_call_idx"),

@@ -6,4 +6,5 @@ app_name = "leads"
 urlpatterns = [
     path("", views.LeadListView.as_view(), name="list"),
     path("<int:pk>/", views.LeadDetailView.as_view(), name="detail"),
+    path("<int:pk>/reassign/", views.LeadReassignView.as_view(), name="reassign"),
 ]
