@@ -343,6 +343,11 @@ def leads_reassign(
         )
         for lead in locked:
             lead.owner, lead.updated_at = to, now
+        # Keep the caller's instances current, as the other services do.
+        moved = {lead.pk for lead in locked}
+        for given in leads if isinstance(leads, list | tuple) else ():
+            if isinstance(given, Lead) and given.pk in moved:
+                given.owner, given.updated_at = to, now
         # One field-history row per account in one INSERT, so the History shows who moved it and why.
         Lead.history.bulk_history_create(
             locked, update=True, default_user=by, default_date=now, default_change_reason=f"Reassigned: {reason}"
