@@ -130,8 +130,10 @@ def celery_worker(transactional_db, settings):
 
 
 def _drop_connection_pools(app):
-    """Forget pooled connections to the previous broker: an earlier eager task may have opened one to memory://,
-    and `.delay()` would otherwise keep publishing there instead of to the worker's Redis."""
+    """Forget what Celery cached for the previous broker and result backend: an earlier eager task leaves a pool
+    on memory:// (`.delay()` would keep publishing there) and a disabled result backend (`.get()` would fail)."""
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
