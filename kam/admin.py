@@ -6,7 +6,7 @@ until a successor is chosen, which the "Deactivate and hand accounts to…" acti
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -68,7 +68,7 @@ class UserAdmin(DjangoUserAdmin):
 
     def deactivate_view(self, request, users=None):
         if not self.has_change_permission(request):
-            return HttpResponseRedirect(reverse("admin:index"))
+            raise PermissionDenied
         from_action = users is not None
         if users is None:
             raw = request.POST.get("ids") if request.method == "POST" else request.GET.get("ids")

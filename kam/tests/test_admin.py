@@ -33,6 +33,8 @@ def change_data(user, **overrides):
 def test_managers_cannot_open_the_user_admin(manager_client, kam_a):
     assert manager_client.get(CHANGELIST).status_code == 403
     assert manager_client.get(reverse("admin:kam_user_change", args=[kam_a.pk])).status_code == 403
+    assert manager_client.post(DEACTIVATE, {"ids": str(kam_a.pk), "reason": "x"}).status_code == 403
+    assert User.objects.get(pk=kam_a.pk).is_active
 
 
 def test_saving_a_role_puts_the_user_in_the_right_group(admin_client_kam, kam_a):
