@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("leads/", include("leads.urls")),
+    path("", include("contacts.urls")),
 ]

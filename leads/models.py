@@ -4,7 +4,7 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from kam.models import Role, User
+from kam.models import Role
 from kam.timezones import validate_time_zone, zone
 
 
@@ -72,7 +72,8 @@ class LeadQuerySet(models.QuerySet):
         if user.role == Role.ADMIN:
             return self.all()
         if user.role == Role.MANAGER:
-            team = User.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
+            # user._meta, not type(user): request.user is a lazy proxy whose type is not the model.
+            team = user._meta.model.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
             return self.filter(owner_id__in=Subquery(team))
         return self.filter(owner_id=user.pk)
 
