@@ -263,6 +263,26 @@ def test_outgoing_kam_loses_access_at_once_and_incoming_kam_gains_it(client_a, m
     assert 'id="handover-note"' in html and "Owner: Ramesh" in html
 
 
+def test_the_planned_call_moves_from_one_today_list_to_the_other_at_once(client_a, manager, kam_a, teammate):
+    from django.test import Client
+
+    lead = LeadFactory(owner=kam_a, name="Overdue Dhaba")
+    lead.next_call_at = timezone.now() - dt.timedelta(days=2)
+    lead.next_call_date = lead.next_call_at.date()
+    lead.save()
+    incoming = Client()
+    incoming.force_login(teammate)
+    assert "Overdue Dhaba" in client_a.get(reverse("today")).content.decode()
+    assert "Overdue Dhaba" not in incoming.get(reverse("today")).content.decode()
+
+    leads_reassign(leads=[lead], to=teammate, by=manager, reason="Territory change")
+
+    assert "Overdue Dhaba" not in client_a.get(reverse("today")).content.decode()
+    assert "Overdue Dhaba" in incoming.get(reverse("today")).content.decode()
+    lead.refresh_from_db()
+    assert lead.next_call_at < timezone.now()  # the due date travelled with the account
+
+
 # --- The lead page's reassign view -----------------------------------------------------------------------------------
 
 
