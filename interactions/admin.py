@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from interactions.models import Interaction, MorningDigest, Order
+from leads.admin import LeadScopedAdminMixin
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(LeadScopedAdminMixin, admin.ModelAdmin):
     list_display = ("lead", "kind", "outcome", "performed_by", "occurred_at", "duration_minutes")
     list_filter = ("kind", "outcome")
     search_fields = ("lead__name", "notes")
@@ -15,7 +16,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(SimpleHistoryAdmin):
+class OrderAdmin(LeadScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ("lead", "placed_at", "amount", "currency", "item_count", "external_ref", "credited_to")
     list_filter = ("currency",)
     search_fields = ("lead__name", "external_ref")

@@ -3,12 +3,14 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from kam.models import Role
+from leads.admin import LeadScopedAdminMixin
 from performance.models import AccountPerformance, ClassificationChange, ManagerReport, PerformancePolicy
 from performance.tasks import recompute_performance
 
 
 @admin.register(AccountPerformance)
-class AccountPerformanceAdmin(admin.ModelAdmin):
+class AccountPerformanceAdmin(LeadScopedAdminMixin, admin.ModelAdmin):
     list_display = ("lead", "classification", "score", "trend", "value_30d", "value_at_risk", "last_order_at")
     list_filter = ("classification", "trend")
     search_fields = ("lead__name", "lead__city")
@@ -21,7 +23,7 @@ class AccountPerformanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClassificationChange)
-class ClassificationChangeAdmin(admin.ModelAdmin):
+class ClassificationChangeAdmin(LeadScopedAdminMixin, admin.ModelAdmin):
     list_display = ("lead", "from_classification", "to_classification", "score", "changed_at")
     list_filter = ("to_classification", "from_classification")
     search_fields = ("lead__name",)
@@ -42,6 +44,11 @@ class ManagerReportAdmin(admin.ModelAdmin):
     list_filter = ("report_date",)
     list_select_related = ("manager",)
     readonly_fields = [f.name for f in ManagerReport._meta.fields]
+
+    def get_queryset(self, request):
+        # A manager sees the reports sent to them; an admin every report.
+        reports = super().get_queryset(request)
+        return reports if request.user.role == Role.ADMIN else reports.filter(manager=request.user)
 
     def has_add_permission(self, request):
         return False

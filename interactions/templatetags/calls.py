@@ -14,8 +14,8 @@ register = template.Library()
 def clock(value, zone_name=None, fmt="H:i"):
     """`value` on the wall clock of `zone_name` (default: the active zone), as plain text.
 
-    Unlike `value|in_zone:…|time`, the zone survives: Django's date and time filters would convert the
-    value back to the active zone.
+    Django's date and time filters would convert an aware value back to the active zone; this keeps the
+    zone asked for.
     """
     if not isinstance(value, dt.datetime):
         return ""
