@@ -61,3 +61,17 @@ def test_a_manager_cannot_change_the_policy(manager_client):
         403,
     )
     assert not PerformancePolicy.objects.exists()
+
+
+def test_a_manager_sees_only_the_teams_performance_rows_in_admin(manager_client, kam_a, kam_b):
+    from leads.tests.factories import LeadFactory
+    from performance.tests.factories import AccountPerformanceFactory
+
+    AccountPerformanceFactory(lead=LeadFactory(owner=kam_a, name="Team account"))
+    other = AccountPerformanceFactory(lead=LeadFactory(owner=kam_b, name="Other team account"))
+    response = manager_client.get(reverse("admin:performance_accountperformance_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Team account" in html and "Other team account" not in html
+    detail = reverse("admin:performance_accountperformance_change", args=[other.pk])
+    assert manager_client.get(detail).status_code in (302, 404)
