@@ -18,6 +18,7 @@ from interactions.services import call_plans_recompute
 from kam.models import Role
 from kam.services import user_sync_role_groups
 from leads.models import Lead, LeadAssignment, LeadSource, LeadStatus, LeadStatusChange
+from performance.services import performance_recompute
 
 DEMO_PASSWORD = "kam-demo-2026"
 
@@ -141,6 +142,7 @@ class Command(BaseCommand):
                     continue
                 created += self._portfolio(user, now=now, rng=rng)
         call_plans_recompute()
+        performance_recompute()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new restaurants)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with any of these (password: {DEMO_PASSWORD}):")
         for username, _first, _last, role, tz, manager in PEOPLE:
