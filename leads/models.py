@@ -158,6 +158,7 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("reassign_lead", "Can reassign accounts to another KAM")]
         indexes = [
             models.Index(fields=["status"], name="lead_status_idx"),
             models.Index(fields=["owner", "next_call_at"], name="lead_owner_next_call_idx"),

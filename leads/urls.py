@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/transition/", views.LeadTransitionView.as_view(), name="transition"),
     path("<int:pk>/archive/", views.LeadArchiveView.as_view(), name="archive"),
     path("<int:pk>/restore/", views.LeadRestoreView.as_view(), name="restore"),
+    path("<int:pk>/reassign/", views.LeadReassignView.as_view(), name="reassign"),
 ]

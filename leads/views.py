@@ -3,7 +3,7 @@
 import copy
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from kam.forms import add_service_errors
 from kam.models import Role
 from kam.scoping import ScopedObjectMixin, ScopedQuerysetMixin
 from leads.filters import Archived, LeadFilter
-from leads.forms import LeadCreateForm, LeadForm, TransitionForm
+from leads.forms import LeadCreateForm, LeadForm, ReassignForm, TransitionForm, reassign_message
 from leads.models import Lead, LeadStatus
 from leads.selectors import (
     lead_audit,
@@ -261,3 +261,37 @@ class LeadArchiveView(ScopedObjectMixin, View):
 
 class LeadRestoreView(LeadArchiveView):
     archive = False
+
+
+class LeadReassignView(ScopedObjectMixin, DetailView):
+    """A manager hands an account to another KAM of their team (an admin: to any KAM), from the lead page."""
+
+    model = Lead
+    template_name = "leads/reassign.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        # 403 before the scoped fetch, for any id: a KAM may never reassign, not even their own accounts, and the
+        # answer must not depend on whether the account exists.
+        if request.user.is_authenticated and not request.user.has_perm("leads.reassign_lead"):
+            raise PermissionDenied("Only managers can reassign accounts.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner")
+
+    def get_form(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        return ReassignForm(data, by=self.request.user, current_owner_ids=[self.object.owner_id])
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.get_form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_valid() and (result := form.reassign(leads=[self.object])) is not None:
+            messages.success(request, reassign_message(result))
+            # Re-checked rather than assumed: the account may now be outside the reassigner's scope.
+            if Lead.objects.visible_to(request.user).filter(pk=self.object.pk).exists():
+                return redirect(self.object)
+            return redirect("leads:list")
+        return self.render_to_response(self.get_context_data(form=form))

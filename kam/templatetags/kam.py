@@ -31,14 +31,6 @@ def lead_status(value):
     return LeadStatus(value) if value in LeadStatus.values else None
 
 
-@register.filter
-def in_zone(value, zone_name):
-    """The same instant on another zone's clock."""
-    if not isinstance(value, dt.datetime) or not zone_name:
-        return value
-    return timezone.localtime(value, ZoneInfo(zone_name))
-
-
 def _local(value: dt.datetime, zone_name: str | None) -> dt.datetime:
     return timezone.localtime(value, ZoneInfo(zone_name)) if zone_name else timezone.localtime(value)
 

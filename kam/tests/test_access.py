@@ -81,6 +81,15 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ManagerPage:
+    """A page only managers and admins may use (reassignment): every KAM gets 403, whatever the id, so the answer
+    says nothing about the object; another team's manager gets 404 like any outsider."""
+
+    kwargs: Kwargs
+    post: Callable[[World], dict] | None = None
+
+
+@dataclass(frozen=True)
 class Api:
     """A REST endpoint under /api/: anonymous gets 401. `methods` are checked for outsiders (404)."""
 
@@ -96,11 +105,15 @@ def lead_id(w: World) -> dict:
     return {"lead_id": w.lead.pk}
 
 
+def lead_pk(w: World) -> dict:
+    return {"lead_pk": w.lead.pk}
+
+
 def contact(w: World) -> dict:
     return {"pk": w.contact.pk}
 
 
-OBJECT_URLS: dict[str, Page | Action | Api] = {
+OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     # --- leads (workspace) ---
     "leads:detail": Page(lead),
     "leads:edit": Page(lead, post=lambda w: {"name": "Changed by an outsider", "city": "Pune"}),
@@ -113,7 +126,14 @@ OBJECT_URLS: dict[str, Page | Action | Api] = {
     "contacts:edit": Page(contact, post=lambda w: {"name": "Outsider", "phone": "9876543210", "role": "owner"}),
     "contacts:make_primary": Action(contact),
     "contacts:delete": Page(contact, post=lambda w: {}),
-    # --- interactions, today, performance, reassignment: add their URLs here ---
+    # --- interactions and call planning ---
+    "interactions:log": Page(lambda w: {"lead_pk": w.lead.pk, "kind": "call"}, post=lambda w: {"outcome": "connected"}),
+    "interactions:order": Page(lead_pk, post=lambda w: {"amount": "100", "placed_on": "2026-01-01"}),
+    "interactions:reschedule": Page(lead_pk, post=lambda w: {"quick": "1"}),
+    "interactions:timeline": Page(lead_pk),
+    # --- reassignment (KAM change) ---
+    "leads:reassign": ManagerPage(lead, post=lambda w: {"to": w.lead.owner.pk, "reason": "Outsider"}),
+    # --- performance: add its URLs here ---
     # --- API (/api/…): add entries as Api(...), e.g. "api:lead-detail": Api(lead, methods=("get", "patch")) ---
 }
 
@@ -206,13 +226,15 @@ def test_only_the_scope_reaches_each_object_url(
     api = isinstance(entry, Api)
     urls = _urls(name, entry.kwargs(world))
 
+    managers_only = isinstance(entry, ManagerPage)
     for outsider in (kam_b, teammate, other_manager):
         client = _signed_in(outsider, api=api)
+        refused = 403 if managers_only and outsider.is_kam else 404
         for url in urls:
-            assert client.get(url).status_code == 404, f"{outsider} GET {url}"
-            if isinstance(entry, Action) or (isinstance(entry, Page) and entry.post):
+            assert client.get(url).status_code == refused, f"{outsider} GET {url}"
+            if isinstance(entry, Action) or (isinstance(entry, Page | ManagerPage) and entry.post):
                 data = (entry.data if isinstance(entry, Action) else entry.post)(world)
-                assert client.post(url, data).status_code == 404, f"{outsider} POST {url}"
+                assert client.post(url, data).status_code == refused, f"{outsider} POST {url}"
             if api:
                 for method in entry.methods:
                     if method != "get":
@@ -228,8 +250,13 @@ def test_only_the_scope_reaches_each_object_url(
         else:
             assert _is_sign_in_redirect(anonymous.get(url)), f"anonymous GET {url}"
 
-    if isinstance(entry, Page | Api):
-        for insider in (manager, admin_user, kam_a):
+    if managers_only:
+        # Even the owner: a KAM may never use it, and gets the same 403 for an id that does not exist.
+        assert _signed_in(kam_a).get(urls[0]).status_code == 403
+        missing = reverse(name, kwargs=dict.fromkeys(entry.kwargs(world), 999999999))
+        assert _signed_in(kam_a).get(missing).status_code == 403
+    if isinstance(entry, Page | ManagerPage | Api):
+        for insider in (manager, admin_user) if managers_only else (manager, admin_user, kam_a):
             response = _signed_in(insider, api=api).get(urls[0])
             assert response.status_code not in (403, 404) and response.status_code < 500, f"{insider} GET {urls[0]}"
     else:
