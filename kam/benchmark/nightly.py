@@ -30,12 +30,21 @@ def job_function(name: str):
     return getattr(module, function_name, None)
 
 
-def _rss_mb() -> float:
+def _status_mb(field: str) -> float:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def _peak_rss_mb() -> float:
+    # The kernel updates the high-water mark lazily, so it can trail the current size by a few pages.
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _status_mb("VmHWM"), _rss_mb())
 
 
 def run(name: str, *, trace: bool) -> dict:
@@ -55,8 +64,7 @@ def run(name: str, *, trace: bool) -> dict:
         "wall_s": round(wall, 2),
         "result": outcome if isinstance(outcome, (int, float, str, type(None))) else repr(outcome),
         "baseline_rss_mb": round(baseline_rss, 1),
-        # ru_maxrss is in kilobytes on Linux.
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
     result["peak_rss_delta_mb"] = round(result["peak_rss_mb"] - baseline_rss, 1)
     if trace:
