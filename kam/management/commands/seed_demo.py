@@ -185,6 +185,9 @@ class Command(BaseCommand):
             )
             if pattern == "new":
                 created_at = now - dt.timedelta(days=rng.randint(25, 40))
+            if status == "new":
+                # A new lead waits for its first call for days, not months: KAMs call new leads quickly.
+                created_at = now - dt.timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 12))
             lead = Lead(
                 name=f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)} {kam.first_name[0]}{index + 1:02d}",
                 legal_name=f"{rng.choice(NAME_FIRST)} Foods Pvt Ltd",
