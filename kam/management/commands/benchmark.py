@@ -30,6 +30,7 @@ from django.test.utils import override_settings
 
 from contacts.models import Contact
 from interactions.models import Interaction, Order
+from kam.benchmark.markdown import growth_table
 from kam.benchmark.measure import measure_target
 from kam.benchmark.nightly import JOBS
 from kam.benchmark.targets import choose_subjects, targets
@@ -53,10 +54,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--explain", type=int, default=2, help="EXPLAIN this many top queries per page.")
         parser.add_argument(
+            "--markdown",
+            nargs="+",
+            metavar="JSON",
+            help="Print a markdown table of earlier results (one column group per file, e.g. 10k and 100k) and stop.",
+        )
+        parser.add_argument(
             "--quiet-explain", action="store_true", help="Do not print the top plans (they are still written)."
         )
 
     def handle(self, *args, **options):
+        if options["markdown"]:
+            self.stdout.write(growth_table(*options["markdown"]))
+            return
         if options["requests"] < 1:
             raise CommandError("--requests must be at least 1.")
         if settings.DEBUG:
