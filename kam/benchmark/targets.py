@@ -92,8 +92,12 @@ def targets(subjects: Subjects) -> list[Target]:
                 api=True,
             ),
         ]
+    slipping = urlencode([("classification", "at_risk"), ("classification", "underperforming")])
     found += [
+        Target("api_interactions", "Interactions, latest (API)", "/api/v1/interactions/", kam, 60, api=True),
         Target("performance", "Performance, manager of 20", "/performance/", manager, 100),
+        Target("performance_slipping", "Performance, slipping tab", f"/performance/?{slipping}", manager, 100),
+        Target("api_performance", "Performance (API)", "/api/v1/performance/", manager, 100, api=True),
         Target("performance_kam", "Performance, KAM", "/performance/", kam, 100),
     ]
     return found
