@@ -7,5 +7,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("kam.api.urls")),
     path("leads/", include("leads.urls")),
 ]
+
+# Under /api/ errors answer in the API's JSON shape; elsewhere Django's pages (templates/404.html, 500.html).
+handler400 = "kam.api.errors.bad_request"
+handler403 = "kam.api.errors.permission_denied"
+handler404 = "kam.api.errors.page_not_found"
+handler500 = "kam.api.errors.server_error"

@@ -1,0 +1,45 @@
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import serializers
+
+from contacts.models import Contact
+from kam.api.fields import ScopedPrimaryKeyRelatedField
+from kam.api.serializers import ModelSerializer
+from leads.models import Lead
+
+
+class ContactSerializer(ModelSerializer):
+    lead = ScopedPrimaryKeyRelatedField(Lead, help_text="The restaurant; cannot change after creation.")
+    phone = PhoneNumberField(
+        required=False, allow_blank=True, help_text="Any usual format; stored and answered as E.164 (+9198…)."
+    )
+    whatsapp_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "lead",
+            "name",
+            "role",
+            "title",
+            "phone",
+            "email",
+            "prefers_whatsapp",
+            "is_primary",
+            "notes",
+            "whatsapp_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        phone = attrs.get("phone", getattr(self.instance, "phone", ""))
+        email = attrs.get("email", getattr(self.instance, "email", ""))
+        if not phone and not email:
+            raise serializers.ValidationError({"phone": ["Give a phone number or an e-mail address."]})
+        return attrs
+
+
+class ContactUpdateSerializer(ContactSerializer):
+    lead = serializers.PrimaryKeyRelatedField(read_only=True)

@@ -1,0 +1,20 @@
+"""/api/v1/… (namespace `api`), the OpenAPI schema at /api/schema/ and Swagger UI at /api/docs/."""
+
+from django.urls import include, path
+
+from kam.api import views
+
+v1 = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="token"),
+    path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("", include("leads.api.urls")),
+    path("", include("contacts.api.urls")),
+    path("", include("interactions.api.urls")),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api")),
+    path("schema/", views.SchemaView.as_view(), name="api-schema"),
+    path("docs/", views.DocsView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,192 @@
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from interactions.services import call_reschedule
+from kam.api.schema import ERRORS
+from kam.api.views import ListRetrieveMixin, ScopedViewSet
+from leads.api.serializers import LeadCreateSerializer, LeadSerializer, RescheduleSerializer, TransitionSerializer
+from leads.filters import LeadFilter
+from leads.models import Lead
+from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update
+
+LEAD_EXAMPLE = {
+    "id": 42,
+    "name": "Spice Route",
+    "legal_name": "Spice Route Hospitality Pvt Ltd",
+    "segment": "North Indian",
+    "address": "12 MG Road",
+    "city": "Bengaluru",
+    "state": "Karnataka",
+    "country": "IN",
+    "time_zone": "Asia/Kolkata",
+    "source": "referral",
+    "status": "contacted",
+    "lost_reason": "",
+    "allowed_transitions": ["qualified", "lost"],
+    "owner": 7,
+    "owner_name": "Aarav Shah",
+    "call_frequency_days": 7,
+    "calling_windows": [["10:00", "12:00"], ["15:00", "18:00"]],
+    "closed_weekday": 0,
+    "last_call_at": "2026-11-20T05:12:00Z",
+    "last_connected_call_at": "2026-11-20T05:12:00Z",
+    "follow_up_at": None,
+    "next_call_due": "2026-11-27T04:30:00Z",
+    "next_call_date": "2026-11-27",
+    "classification": "steady",
+    "is_archived": False,
+    "archived_at": None,
+    "created_at": "2026-06-01T09:00:00Z",
+    "updated_at": "2026-11-20T05:12:01Z",
+}
+LEAD_CREATE_EXAMPLE = {
+    "name": "Spice Route",
+    "city": "Bengaluru",
+    "state": "Karnataka",
+    "time_zone": "Asia/Kolkata",
+    "source": "referral",
+    "call_frequency_days": 7,
+    "calling_windows": [["10:00", "12:00"], ["15:00", "18:00"]],
+    "closed_weekday": 0,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List leads",
+        description=(
+            "The leads in your scope (a KAM: their own; a manager: their team's; an admin: all), filtered with "
+            "the same FilterSet as the lead list page. Archived leads are left out unless `archived` says so."
+        ),
+        examples=[
+            OpenApiExample(
+                "A page",
+                value=LEAD_EXAMPLE,
+                response_only=True,
+            )
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="Read a lead", examples=[OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True)]
+    ),
+)
+@extend_schema(tags=["leads"])
+class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
+    """Restaurants: create, read, edit, archive, and move along the pipeline."""
+
+    model = Lead
+    serializer_class = LeadSerializer
+    filterset_class = LeadFilter
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner", "performance")
+
+    def _read(self, lead):
+        # Re-read through the scope: what the answer shows is what the requester may see now.
+        return LeadSerializer(self.get_queryset().get(pk=lead.pk), context=self.get_serializer_context()).data
+
+    @extend_schema(
+        summary="Create a lead",
+        request=LeadCreateSerializer,
+        responses={201: LeadSerializer},
+        examples=[
+            OpenApiExample("New restaurant", value=LEAD_CREATE_EXAMPLE, request_only=True),
+            OpenApiExample("Created", value=LEAD_EXAMPLE | {"status": "new"}, response_only=True, status_codes=["201"]),
+        ],
+    )
+    def create(self, request):
+        serializer = LeadCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        lead = lead_create(by=request.user, **serializer.validated_data)
+        return self.created(lead, self._read(lead))
+
+    @extend_schema(
+        summary="Edit a lead",
+        description="Change any editable detail. `status` and `owner` have their own operations.",
+        request=LeadSerializer,
+        examples=[
+            OpenApiExample("New call frequency", value={"call_frequency_days": 14}, request_only=True),
+            OpenApiExample("Updated", value=LEAD_EXAMPLE | {"call_frequency_days": 14}, response_only=True),
+        ],
+    )
+    def partial_update(self, request, pk=None):
+        lead = self.get_object()
+        serializer = LeadSerializer(lead, data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        lead_update(lead=lead, by=request.user, **serializer.validated_data)
+        return Response(self._read(lead))
+
+    @extend_schema(
+        summary="Archive a lead",
+        description="Archives (never deletes): the lead leaves lists and call plans; history stays. Restore with "
+        "POST /api/v1/leads/{id}/restore/.",
+        responses={204: OpenApiResponse(description="Archived.")},
+    )
+    def destroy(self, request, pk=None):
+        lead_archive(lead=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore an archived lead",
+        request=None,
+        responses={200: LeadSerializer},
+        examples=[OpenApiExample("Restored", value=LEAD_EXAMPLE, response_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        lead = lead_restore(lead=self.get_object(), by=request.user)
+        return Response(self._read(lead))
+
+    @extend_schema(
+        summary="Move a lead along the pipeline",
+        description=(
+            "new → contacted → qualified → negotiation → won, or lost (with a `reason`) from any open status; "
+            "a lost lead can be reopened as contacted. A move the pipeline does not allow is 409; "
+            "`allowed_transitions` on the lead lists the allowed ones."
+        ),
+        request=TransitionSerializer,
+        responses={200: LeadSerializer, 409: ERRORS["409"]},
+        examples=[
+            OpenApiExample(
+                "Qualify", value={"status": "qualified", "note": "Owner keen; wants samples"}, request_only=True
+            ),
+            OpenApiExample(
+                "Lose", value={"status": "lost", "reason": "Chose a competitor on price"}, request_only=True
+            ),
+            OpenApiExample(
+                "Moved", value=LEAD_EXAMPLE | {"status": "qualified"}, response_only=True, status_codes=["200"]
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        lead = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lead_transition(
+            lead=lead, to=data["status"], by=request.user, note=data.get("note", ""), reason=data.get("reason", "")
+        )
+        return Response(self._read(lead))
+
+    @extend_schema(
+        summary="Move the next call to another day",
+        description="The restaurant's local date; the call lands in its first calling window that day (or the "
+        "next open day).",
+        request=RescheduleSerializer,
+        responses={200: LeadSerializer},
+        examples=[
+            OpenApiExample("Next Monday", value={"day": "2026-11-30"}, request_only=True),
+            OpenApiExample("Rescheduled", value=LEAD_EXAMPLE, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        lead = self.get_object()
+        serializer = RescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call_reschedule(lead=lead, by=request.user, day=serializer.validated_data["day"], now=timezone.now())
+        return Response(self._read(lead))
