@@ -85,11 +85,21 @@ class KamAutoSchema(AutoSchema):
     def _error_codes(self) -> list[str]:
         codes = ["400"] if self.method in ("POST", "PATCH", "PUT") or self._is_list_view() else []
         codes.append("401")
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or self._is_list_view():
+            codes.append("404")  # outside your scope; for a list, a page past the end
         if self.method in ("POST", "PATCH", "PUT"):
             codes += ["413", "415"]
             if self.method == "POST" and getattr(self.view, "idempotent_post", False):
                 codes.append("422")
         codes.append("429")
         return codes
+
+
+def allow_empty_query_values(result, generator, request, public):
+    """An empty query parameter (`?city=`) is ignored, as in the list pages' filter forms; say so."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    parameter["allowEmptyValue"] = True
+    return result

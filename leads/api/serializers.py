@@ -71,9 +71,14 @@ class LeadSerializer(ModelSerializer):
     )
     calling_windows = CallingWindowsField(required=False)
     next_call_due = InstantField(
-        source="next_call_at", read_only=True, help_text="When the next call is due (UTC); null without a plan."
+        source="next_call_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When the next call is due (UTC); null without a plan.",
     )
-    next_call_date = CalendarDateField(read_only=True, help_text="The due day in the restaurant's own zone.")
+    next_call_date = CalendarDateField(
+        read_only=True, allow_null=True, help_text="The due day in the restaurant's own zone."
+    )
     allowed_transitions = serializers.SerializerMethodField(help_text="Statuses this lead may move to by hand.")
     classification = serializers.SerializerMethodField(help_text="Latest performance class; null before any.")
 
