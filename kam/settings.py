@@ -205,7 +205,8 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "UPDATE_LAST_LOGIN": True,
+    # The token view sends user_logged_in itself, which records last_login (and resets axes' failure count).
+    "UPDATE_LAST_LOGIN": False,
 }
 # Retries with the same Idempotency-Key are answered from the first response for at least this long.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)

@@ -41,12 +41,12 @@ def _clean_key(raw: str) -> str:
     return key
 
 
-def _fingerprint(request) -> str:
+def request_fingerprint(*, method: str, path: str, content_type: str, body: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (request.method, request.get_full_path(), request.content_type or ""):
+    for part in (method, path, content_type):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request._request.body)
+    digest.update(body)
     return digest.hexdigest()
 
 
@@ -56,7 +56,12 @@ def run(handler, request, *args, **kwargs):
     if raw_key is None or not request.user.is_authenticated:
         return handler(request, *args, **kwargs)
     key = _clean_key(raw_key)
-    fingerprint = _fingerprint(request)
+    fingerprint = request_fingerprint(
+        method=request.method,
+        path=request.get_full_path(),
+        content_type=request.content_type or "",
+        body=request._request.body,
+    )
     with transaction.atomic():
         record, created = IdempotencyKey.objects.select_for_update().get_or_create(
             user=request.user,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -148,13 +149,17 @@ class TokenObtainView(ApiViewMixin, jwt_views.TokenObtainPairView):
         ],
     )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except Exception:
-            # django-axes flags the request when the failure locked the account (or it was locked already).
+            # django-axes flags the request when this failure locked the account (or it was locked already).
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut(wait=_axes_cool_off_seconds(request)) from None
             raise
+        # A token sign-in is a sign-in: last_login is recorded and axes forgets earlier failures, as on the UI.
+        user_logged_in.send(sender=serializer.user.__class__, request=request, user=serializer.user)
+        return Response(serializer.validated_data, status=status.HTTP_200_OK)
 
 
 def _axes_cool_off_seconds(request) -> int | None:
