@@ -72,6 +72,12 @@ class ScopedViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
+    def filter_queryset(self, queryset):
+        # List filters (e.g. "active leads only" by default) narrow lists; an object's own URL ignores them.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def created(self, instance, data) -> Response:
         """201 with the new object's body and its URL in Location."""
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": self.detail_url(instance)})
