@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -176,6 +177,24 @@ def page_not_found(request, exception=None):
     if _is_api(request):
         return _json(404, "No API endpoint or object here.")
     return defaults.page_not_found(request, exception)
+
+
+def _resolves(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path).func is not no_such_endpoint
+    except Resolver404:
+        return False
+
+
+@login_not_required
+def no_such_endpoint(request, rest=""):
+    """The last pattern under /api/: a JSON 404 even with DEBUG on, and a hint instead of a slash redirect
+    (a redirected POST would lose its body)."""
+    if not request.path.endswith("/") and _resolves(request.path + "/"):
+        return _json(404, f"No API endpoint here; did you mean {request.path}/ (with the trailing slash)?")
+    return _json(404, "No API endpoint here; the endpoints are listed at /api/schema/.")
 
 
 def server_error(request):

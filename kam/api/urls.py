@@ -1,8 +1,8 @@
 """/api/v1/… (namespace `api`), the OpenAPI schema at /api/schema/ and Swagger UI at /api/docs/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from kam.api import views
+from kam.api import errors, views
 
 v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token"),
@@ -17,4 +17,5 @@ urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api")),
     path("schema/", views.SchemaView.as_view(), name="api-schema"),
     path("docs/", views.DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^(?P<rest>.*)$", errors.no_such_endpoint),
 ]

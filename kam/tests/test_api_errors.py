@@ -175,3 +175,13 @@ def test_django_level_handlers_answer_json_under_api_and_html_elsewhere():
         response = handler(factory.get("/api/v1/me/"), Exception())
         assert response.status_code == status
         assert json.loads(response.content)["error"]["message"]
+
+
+def test_a_missing_trailing_slash_gets_a_hint_not_a_redirect(api_a):
+    error = assert_error(api_a.post("/api/v1/leads", {"name": "X", "city": "Pune"}), 404, "not_found")
+    assert "/api/v1/leads/" in error["message"]
+
+
+def test_unknown_api_urls_are_json_even_with_debug_on(api_a, settings):
+    settings.DEBUG = True
+    assert_error(api_a.get("/api/v2/anything"), 404, "not_found")
