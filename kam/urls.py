@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from kam import views
+from kam import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("kam.api.urls")),
