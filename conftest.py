@@ -127,9 +127,18 @@ def celery_worker(transactional_db, settings):
     url = settings.TEST_REDIS_URL
     previous = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    # The app caches its result backend on first use; an eager task run by an earlier test built it from the
+    # "no backend" settings, so forget it here and again afterwards.
+    _forget_result_backend(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
             yield worker
     finally:
         app.conf.update(**previous)
+        _forget_result_backend(app)
+
+
+def _forget_result_backend(app):
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)

@@ -6,11 +6,12 @@ unknown URL under /api/ and the last-resort 500 all come out in this shape, so a
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -188,6 +189,7 @@ def _resolves(path: str) -> bool:
         return False
 
 
+@csrf_exempt
 @login_not_required
 def no_such_endpoint(request, rest=""):
     """The last pattern under /api/: a JSON 404 even with DEBUG on, and a hint instead of a slash redirect

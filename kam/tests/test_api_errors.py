@@ -185,3 +185,13 @@ def test_a_missing_trailing_slash_gets_a_hint_not_a_redirect(api_a):
 def test_unknown_api_urls_are_json_even_with_debug_on(api_a, settings):
     settings.DEBUG = True
     assert_error(api_a.get("/api/v2/anything"), 404, "not_found")
+
+
+def test_unknown_api_urls_are_404_for_every_method_even_without_a_csrf_token(kam_a):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(kam_a)
+    for method in ("post", "patch", "delete", "put"):
+        response = getattr(client, method)("/api/v1/contacts/%C2%84/")
+        assert_error(response, 404, "not_found")
