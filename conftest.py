@@ -127,18 +127,21 @@ def celery_worker(transactional_db, settings):
     url = settings.TEST_REDIS_URL
     previous = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-    # The app caches its result backend on first use; an eager task run by an earlier test built it from the
-    # "no backend" settings, so forget it here and again afterwards.
-    _forget_result_backend(app)
+    _drop_connection_pools(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
             yield worker
     finally:
         app.conf.update(**previous)
-        _forget_result_backend(app)
+        _drop_connection_pools(app)
 
 
-def _forget_result_backend(app):
+def _drop_connection_pools(app):
+    """Forget what Celery cached for the previous broker and result backend: an earlier eager task leaves a pool
+    on memory:// (`.delay()` would keep publishing there) and a disabled result backend (`.get()` would fail)."""
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
     app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
+    vars(app._local).pop("backend", None)

@@ -1,5 +1,6 @@
 """Writes for points of contact. Making one contact primary unsets the previous one in the same transaction."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact
@@ -14,11 +15,25 @@ def _check_fields(fields):
         raise TypeError(f"unexpected contact fields: {sorted(unknown)}")
 
 
+def _validate(contact: Contact) -> None:
+    errors: dict = {}
+    try:
+        # Not the model's constraints: the one-primary rule is kept by _unset_primary under the lead's lock (checking
+        # it here would refuse every change of primary), and the phone-or-e-mail rule gets a message by field below.
+        contact.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if not contact.phone and not contact.email and not {"phone", "email"} & set(errors):
+        errors["phone"] = ["Give a phone number or an e-mail address."]
+    if errors:
+        raise ValidationError(errors)
+
+
 def contact_create(*, lead: Lead, by, **fields) -> Contact:
     """Add a point of contact; raises ValidationError (by field) for a bad phone, e-mail or missing name."""
     _check_fields(fields)
     contact = Contact(lead=lead, **fields)
-    contact.full_clean()
+    _validate(contact)
     with transaction.atomic():
         Lead.objects.select_for_update().filter(pk=lead.pk).first()
         if contact.is_primary:
@@ -32,7 +47,7 @@ def contact_update(*, contact: Contact, by, **fields) -> Contact:
     _check_fields(fields)
     for name, value in fields.items():
         setattr(contact, name, value)
-    contact.full_clean()
+    _validate(contact)
     with transaction.atomic():
         # Lock the lead so two "make primary" at once serialise instead of hitting the unique index.
         Lead.objects.select_for_update().filter(pk=contact.lead_id).first()

@@ -130,3 +130,24 @@ class Order(models.Model):
 
     def __str__(self):
         return f"{self.currency} {self.amount} — {self.lead.name} ({self.placed_at:%Y-%m-%d})"
+
+
+class MorningDigest(models.Model):
+    """A morning digest sent to a KAM for one of their local days.
+
+    The hourly job records each digest here before it sends it, so a re-run in the same hour (a retry, a
+    second beat, a hand run) finds the row and sends nothing twice. A table rather than the cache: it
+    survives a Redis flush or eviction and shows in admin who was e-mailed when.
+    """
+
+    kam = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="morning_digests")
+    day = models.DateField(help_text="The KAM's local date.")
+    call_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day", "kam"]
+        constraints = [models.UniqueConstraint(fields=["kam", "day"], name="morning_digest_once_per_day")]
+
+    def __str__(self):
+        return f"{self.kam} — {self.day}"

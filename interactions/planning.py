@@ -7,11 +7,14 @@ goes in or comes out is timezone-aware; calendar dates are in the restaurant's o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
+logger = logging.getLogger(__name__)
 
 # A restaurant closed on its weekly day plus a long festival run still opens within this many days;
 # past it the calendar data is wrong, and we plan the call anyway rather than never.
@@ -77,9 +80,16 @@ class RestaurantCalendar:
 
     @classmethod
     def for_lead(cls, lead) -> RestaurantCalendar:
+        try:
+            windows = parse_windows(lead.calling_windows)
+        except (ValueError, TypeError):
+            # Forms validate windows with parse_windows; a bad value that slipped in another way (a raw
+            # admin edit, an import) must not stop every call on the account from being logged.
+            logger.warning("Lead %s: malformed calling windows %r, using the defaults", lead.pk, lead.calling_windows)
+            windows = DEFAULT_WINDOWS
         return cls(
             tz=ZoneInfo(lead.time_zone),
-            windows=parse_windows(lead.calling_windows),
+            windows=windows,
             closed_weekday=lead.closed_weekday,
             country=(lead.country or "").upper(),
             subdivision=holiday_subdivision((lead.country or "").upper(), lead.state),
@@ -88,6 +98,15 @@ class RestaurantCalendar:
     def holiday_name(self, day: dt.date) -> str | None:
         calendar = _holiday_calendar(self.country, self.subdivision) if self.country else None
         return calendar.get(day) if calendar is not None else None
+
+    def next_holiday(self, day: dt.date, *, within_days: int) -> tuple[dt.date, str] | None:
+        """The first public holiday from `day` on, if there is one within `within_days` days."""
+        for offset in range(within_days + 1):
+            candidate = day + dt.timedelta(days=offset)
+            name = self.holiday_name(candidate)
+            if name:
+                return candidate, name
+        return None
 
     def is_open(self, day: dt.date) -> bool:
         return day.weekday() != self.closed_weekday and self.holiday_name(day) is None
@@ -150,14 +169,16 @@ def plan_next_call(
     """When the next call to an account is due.
 
     - no frequency, lost or archived: no plan;
-    - an explicit follow-up (callback time, retry after no answer, rescheduled by the KAM) wins;
+    - an explicit follow-up (callback time, retry after no answer, rescheduled by the KAM) wins, unless a
+      connected call came after it;
     - otherwise the date of the last connected call + the frequency, in the restaurant's zone, moved to the
       first calling window of the first open day;
     - never connected yet: due at the first calling slot after the lead was created (first contact).
     """
     if not frequency_days or not is_open_for_calls:
         return CallPlan.none()
-    if follow_up_at is not None:
+    # A follow-up that a later connected call has already met is spent (e.g. the restaurant rang first).
+    if follow_up_at is not None and (last_connected_call_at is None or follow_up_at > last_connected_call_at):
         due_at = follow_up_at
     elif last_connected_call_at is not None:
         due_day = calendar.local_date(last_connected_call_at) + dt.timedelta(days=frequency_days)

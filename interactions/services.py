@@ -7,22 +7,36 @@ same transaction, and returns what it created.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from interactions.models import CallOutcome, Interaction, InteractionKind, Order
+from interactions.models import CallOutcome, Interaction, InteractionKind, MorningDigest, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
+from interactions.selectors import today_calls
 from leads.models import Lead, LeadStatus
 from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
 from performance.tasks import refresh_account_performance
 
+logger = logging.getLogger(__name__)
+
 # Phones and servers disagree on the time by a little; a call "in the future" by less than this is now.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_CALL_MINUTES = 24 * 60
+# Anything older is a typo (year 0026 for 2026), not history worth keeping; it also keeps zone arithmetic in range.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# How far ahead a callback or a snooze may be set; further is a typo, and a year covers every real case.
+MAX_AHEAD = dt.timedelta(days=365)
 
 
 def interaction_log(
@@ -51,6 +65,8 @@ def interaction_log(
         errors["kind"] = f"“{kind}” is not a kind of interaction."
     if occurred_at > now + CLOCK_SKEW:
         errors["occurred_at"] = "That time is in the future; log what has already happened."
+    elif occurred_at < EARLIEST:
+        errors["occurred_at"] = "That date is too far in the past; check the year."
     if kind == InteractionKind.CALL:
         if outcome not in CallOutcome.values:
             errors["outcome"] = "Choose how the call went."
@@ -65,6 +81,8 @@ def interaction_log(
             errors["callback_at"] = "When did they ask you to call back?"
         elif callback_at <= occurred_at:
             errors["callback_at"] = "The callback must be after the call."
+        elif callback_at > now + MAX_AHEAD:
+            errors["callback_at"] = "Set a callback within the next year."
     elif callback_at is not None:
         errors["callback_at"] = "A callback time goes with the outcome “Callback requested”."
     if errors:
@@ -80,7 +98,7 @@ def interaction_log(
             occurred_at=occurred_at,
             outcome=outcome,
             duration_minutes=duration_minutes,
-            notes=notes.strip(),
+            notes=(notes or "").strip(),
             created_at=now,
         )
         if kind == InteractionKind.CALL:
@@ -122,13 +140,16 @@ def _apply_call(*, lead: Lead, outcome: str, occurred_at: dt.datetime, callback_
 def call_reschedule(*, lead: Lead, by, day: dt.date, now: dt.datetime | None = None) -> Lead:
     """The KAM moves the next call to `day` (the restaurant's date), e.g. the owner is travelling."""
     now = now or timezone.now()
-    calendar = RestaurantCalendar.for_lead(lead)
-    if not lead.call_frequency_days or lead.status == LeadStatus.LOST or lead.is_archived:
-        raise ValidationError({"day": "This account has no call plan; set a call frequency first."})
-    if day < calendar.local_date(now):
-        raise ValidationError({"day": "Choose today or a later day."})
     with transaction.atomic():
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        calendar = RestaurantCalendar.for_lead(locked)
+        if not locked.call_frequency_days or locked.status == LeadStatus.LOST or locked.is_archived:
+            raise ValidationError({"day": "This account has no call plan; set a call frequency first."})
+        today = calendar.local_date(now)
+        if day < today:
+            raise ValidationError({"day": "Choose today or a later day."})
+        if day > today + MAX_AHEAD:
+            raise ValidationError({"day": "Choose a day within the next year."})
         locked.follow_up_at = rescheduled_to(calendar=calendar, day=day)
         lead_refresh_call_plan(lead=locked)
     _copy_plan(locked, lead)
@@ -159,14 +180,18 @@ def order_record(
     errors: dict[str, str] = {}
     try:
         amount = Decimal(str(amount))
-        if not amount.is_finite() or amount < 0:
+        if not amount.is_finite():
+            raise InvalidOperation
+        if amount < 0:
             errors["amount"] = "The amount cannot be negative."
-        elif amount.as_tuple().exponent < -2 or amount >= Decimal("1e10"):
+        elif amount >= Decimal("1e10") or amount != amount.quantize(Decimal("0.01")):
             errors["amount"] = "Use at most 10 digits before the decimal point and 2 after it."
     except (InvalidOperation, ValueError, TypeError):
         errors["amount"] = "Enter the amount as a number, e.g. 12500.50."
     if placed_at > now + CLOCK_SKEW:
         errors["placed_at"] = "That date is in the future; record orders that were placed."
+    elif placed_at < EARLIEST:
+        errors["placed_at"] = "That date is too far in the past; check the year."
     if item_count is None or item_count < 0:
         errors["item_count"] = "The item count cannot be negative."
     if len(currency) != 3 or not currency.isalpha():
@@ -234,8 +259,8 @@ def _copy_plan(source: Lead, target: Lead) -> None:
 def call_plans_recompute(*, lead_ids=None, chunk_size: int = 2000) -> int:
     """Re-derive every lead's last calls from its interactions and recompute its next due.
 
-    Idempotent and set-based: per chunk of leads one aggregate query over calls, one read of the leads
-    and one bulk update of the rows that changed. Returns how many leads changed.
+    Idempotent and set-based: per chunk of leads one locking read of the leads, one aggregate query over
+    their calls and one bulk update of the rows that changed. Returns how many leads changed.
     """
     ids = Lead.objects.order_by("pk").values_list("pk", flat=True)
     if lead_ids is not None:
@@ -247,6 +272,15 @@ def call_plans_recompute(*, lead_ids=None, chunk_size: int = 2000) -> int:
         if not chunk:
             return changed_total
         last_pk = chunk[-1]
+        changed_total += _recompute_chunk(chunk)
+
+
+def _recompute_chunk(chunk: list[int]) -> int:
+    # The leads are locked before their calls are read: a call logged meanwhile either committed first
+    # (and is counted) or waits for us (and applies its own update after ours). Without the lock the bulk
+    # update could write back a last call older than the one just logged.
+    with transaction.atomic():
+        leads = list(Lead.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
         calls = {
             row["lead_id"]: row
             for row in Interaction.objects.filter(lead_id__in=chunk, kind=InteractionKind.CALL)
@@ -258,7 +292,7 @@ def call_plans_recompute(*, lead_ids=None, chunk_size: int = 2000) -> int:
             )
         }
         changed = []
-        for lead in Lead.objects.filter(pk__in=chunk).order_by():
+        for lead in leads:
             before = tuple(getattr(lead, f) for f in PLAN_FIELDS)
             facts = calls.get(lead.pk, {})
             lead.last_call_at = facts.get("last_call")
@@ -267,5 +301,99 @@ def call_plans_recompute(*, lead_ids=None, chunk_size: int = 2000) -> int:
             lead.next_call_at, lead.next_call_date = plan.due_at, plan.due_date
             if tuple(getattr(lead, f) for f in PLAN_FIELDS) != before:
                 changed.append(lead)
-        Lead.objects.bulk_update(changed, PLAN_FIELDS, batch_size=500)
-        changed_total += len(changed)
+        _write_plans(changed)
+    return len(changed)
+
+
+def _write_plans(leads: list[Lead], *, batch_size: int = 1000) -> None:
+    """Store the plan fields of many leads at once.
+
+    On PostgreSQL one UPDATE … FROM (VALUES …) per batch: a join, where bulk_update's CASE WHEN per column
+    costs O(rows²) per statement (about 3 ms a lead on 100,000 leads, against well under 1 ms this way).
+    """
+    if connection.vendor != "postgresql":
+        Lead.objects.bulk_update(leads, PLAN_FIELDS, batch_size=500)
+        return
+    table = connection.ops.quote_name(Lead._meta.db_table)
+    columns = [Lead._meta.get_field(name).column for name in PLAN_FIELDS]
+    types = ["timestamptz" if name != "next_call_date" else "date" for name in PLAN_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(c)} = v.{connection.ops.quote_name(c)}" for c in columns)
+    names = ", ".join(connection.ops.quote_name(c) for c in ["id", *columns])
+    row = "(%s::bigint, " + ", ".join(f"%s::{t}" for t in types) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(leads), batch_size):
+            batch = leads[start : start + batch_size]
+            params = [value for lead in batch for value in (lead.pk, *(getattr(lead, f) for f in PLAN_FIELDS))]
+            cursor.execute(
+                f"UPDATE {table} AS l SET {assignments} "
+                f"FROM (VALUES {', '.join([row] * len(batch))}) AS v({names}) WHERE l.id = v.id",
+                params,
+            )
+
+
+DIGEST_HOUR = 8
+
+
+class DigestsNotSent(Exception):
+    """Some digests failed to send; the others went out. Retrying sends only the missing ones."""
+
+
+def morning_digests_send(*, now: dt.datetime | None = None) -> int:
+    """E-mail each KAM whose local time is 08:xx their calls for the day; returns how many were sent.
+
+    Runs hourly, so each run serves the zones where the morning has just begun. A KAM with nothing due
+    gets no e-mail; one who already had today's digest gets no second one (MorningDigest rows). Raises
+    DigestsNotSent after trying everyone if any e-mail failed, so the task can retry within the hour.
+    """
+    now = now or timezone.now()
+    kams = get_user_model().objects.kams().filter(is_active=True).exclude(email="")
+    zones = [
+        name
+        for name in kams.order_by().values_list("time_zone", flat=True).distinct()
+        if now.astimezone(ZoneInfo(name)).hour == DIGEST_HOUR
+    ]
+    sent, failed = 0, []
+    for kam in kams.filter(time_zone__in=zones).order_by("pk"):
+        try:
+            sent += _digest_send(kam=kam, now=now)
+        except Exception:  # one bad mailbox must not cost everyone else their digest
+            logger.exception("Morning digest for %s could not be sent", kam.username)
+            failed.append(kam.username)
+    if failed:
+        raise DigestsNotSent(f"{sent} sent; not sent to: {', '.join(failed)}")
+    return sent
+
+
+def _digest_send(*, kam, now: dt.datetime) -> int:
+    calls = today_calls(kam=kam, now=now)
+    overdue, due = calls.overdue_rows(), calls.due_rows()
+    if not overdue and not due:
+        return 0
+    with transaction.atomic():
+        # Claim the day first: a concurrent run waits on this row and then skips it; if sending fails
+        # the claim rolls back with it, so a retry sends it.
+        _, created = MorningDigest.objects.get_or_create(
+            kam=kam, day=calls.today, defaults={"call_count": len(overdue) + len(due), "sent_at": now}
+        )
+        if not created:
+            return 0
+        _digest_message(kam=kam, calls=calls, overdue=overdue, due=due).send()
+    return 1
+
+
+def _digest_message(*, kam, calls, overdue, due) -> EmailMultiAlternatives:
+    context = {
+        "kam": kam,
+        "calls": calls,
+        "overdue": overdue,
+        "due": due,
+        "today_url": settings.SITE_URL + reverse("today"),
+        "site_url": settings.SITE_URL,
+    }
+    with timezone.override(kam.zone):
+        subject = " ".join(render_to_string("interactions/email/morning_digest_subject.txt", context).split())
+        text = render_to_string("interactions/email/morning_digest.txt", context)
+        html = render_to_string("interactions/email/morning_digest.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[kam.email])
+    message.attach_alternative(html, "text/html")
+    return message

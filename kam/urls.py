@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from interactions import views as interaction_views
 from kam import health, views
 
 urlpatterns = [
@@ -11,6 +12,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("kam.api.urls")),
     path("leads/", include("leads.urls")),
+    path("today/", interaction_views.today, name="today"),
+    path("", include("contacts.urls")),
+    # Logging and the timeline sit under /leads/<id>/ beside the lead page; their own app owns them.
+    path("", include("interactions.urls")),
 ]
 
 # Under /api/ errors answer in the API's JSON shape; elsewhere Django's pages (templates/404.html, 500.html).

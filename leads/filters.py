@@ -3,11 +3,12 @@
 import datetime as dt
 
 import django_filters
+import django_filters.constants
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -62,6 +63,22 @@ def search_condition(text: str) -> Q:
     )
 
 
+class LeadOrderingFilter(django_filters.OrderingFilter):
+    """Sorting that pages predictably: empty dates last either way, and the id as the final tie-breaker."""
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        ordering = []
+        for param in value:
+            if param in django_filters.constants.EMPTY_VALUES:
+                continue
+            field = self.get_ordering_value(param)
+            name = field.lstrip("-")
+            ordering.append(F(name).desc(nulls_last=True) if field.startswith("-") else F(name).asc(nulls_last=True))
+        return qs.order_by(*ordering, "pk")
+
+
 class LeadFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
@@ -74,7 +91,7 @@ class LeadFilter(django_filters.FilterSet):
     archived = django_filters.ChoiceFilter(
         choices=Archived.choices, method="filter_archived", label="Archived", empty_label=None
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = LeadOrderingFilter(
         fields=(
             ("name", "name"),
             ("city", "city"),
@@ -112,10 +129,17 @@ class LeadFilter(django_filters.FilterSet):
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset, because "active only" is the default with no value
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset, *, ignore: tuple[str, ...] = ()):
+        """Apply every valid filter; an invalid one (?status=bogus) is left out and reported by the form.
+
+        `ignore` leaves some filters out, e.g. the status for the per-status counts of the list.
+        """
         archived = self.form.cleaned_data.get("archived") or Archived.ACTIVE
         if archived == Archived.ONLY:
             queryset = queryset.filter(is_archived=True)
         elif archived == Archived.ACTIVE:
             queryset = queryset.filter(is_archived=False)
-        return super().filter_queryset(queryset)
+        for name, value in self.form.cleaned_data.items():
+            if name not in ignore:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset

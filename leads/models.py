@@ -72,7 +72,8 @@ class LeadQuerySet(models.QuerySet):
         if user.role == Role.ADMIN:
             return self.all()
         if user.role == Role.MANAGER:
-            team = type(user).objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
+            # user._meta, not type(user): request.user is a lazy proxy whose type is not the model.
+            team = user._meta.model.objects.filter(Q(pk=user.pk) | Q(manager=user)).values("pk")
             return self.filter(owner_id__in=Subquery(team))
         return self.filter(owner_id=user.pk)
 
@@ -157,6 +158,7 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("reassign_lead", "Can reassign accounts to another KAM")]
         indexes = [
             models.Index(fields=["status"], name="lead_status_idx"),
             models.Index(fields=["owner", "next_call_at"], name="lead_owner_next_call_idx"),

@@ -6,13 +6,16 @@ Every function is keyword-only and called alike by pages, the API, admin and tas
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from interactions.planning import CallPlan, RestaurantCalendar, plan_next_call
+from kam.models import Role, User
 from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
+from leads.tasks import send_reassignment_emails
 
 
 class TransitionCause(models.TextChoices):
@@ -226,3 +229,153 @@ def _copy_fields(source: Lead, target: Lead) -> None:
     if source is not target:
         for field in Lead._meta.concrete_fields:
             setattr(target, field.attname, getattr(source, field.attname))
+
+
+# --- KAM change -------------------------------------------------------------------------------------------------
+
+
+class ReassignmentNotAllowed(Exception):
+    """A reassignment that conflicts with the team or with the accounts as they are (the API answers 409).
+
+    `code` says which: "not_a_kam" (the new owner is a manager or admin), "not_in_team" (not a KAM of the
+    manager's team), "inactive_owner" (the new owner cannot sign in), "same_owner" (some accounts already
+    belong to the new owner), "out_of_scope" (some accounts are not the caller's to move).
+    """
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ReassignResult:
+    to: User
+    by: User
+    leads: list[Lead]  # with `owner` already the new KAM
+    assignments: list[LeadAssignment]  # one per lead, in the same order; `from_owner` is who had it
+    planned_calls: int  # how many of the accounts had a call planned; each keeps its date
+
+    @property
+    def count(self) -> int:
+        return len(self.leads)
+
+
+def leads_reassign(
+    *,
+    leads,
+    to: User,
+    by: User,
+    reason: str,
+    handover_note: str = "",
+    now: dt.datetime | None = None,
+) -> ReassignResult:
+    """Hand accounts to another KAM: the one way an account changes owner (admin action, lead page, API).
+
+    `leads` is a queryset of leads, or an iterable of leads or ids. A manager moves their team's accounts to a
+    KAM of their team, an admin any account to any KAM. In one transaction and a constant number of queries,
+    whatever the number of accounts: the rows are locked, the owner changes (only `owner` and `updated_at` are
+    written, so a call logged at the same moment keeps its call-plan update), one `LeadAssignment` and one
+    field-history row per account record who moved it, when and why, and the e-mails to both KAMs are queued
+    for after the commit. Everything else stays with the account: planned calls keep their date, performance
+    rows stay, past interactions keep their performer and orders the KAM they were credited to.
+
+    Raises PermissionDenied when `by` may not reassign at all (a KAM, or inactive: 403), ValidationError with
+    "to", "reason" or "leads" for missing input (400), ReassignmentNotAllowed for a conflict (409).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    handover_note = (handover_note or "").strip()
+    if by is None or not by.is_active or by.role not in (Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied("Only a manager or an administrator can reassign accounts.")
+    errors = {}
+    if to is None:
+        errors["to"] = "Choose the KAM who takes the accounts over."
+    if not reason:
+        errors["reason"] = "Say why the accounts change hands; it stays in their history."
+    if errors:
+        raise ValidationError(errors)
+    wanted = leads.values("pk") if isinstance(leads, models.QuerySet) else _lead_pks(leads)
+
+    with transaction.atomic():
+        # Lock the new owner too: a deactivation at the same moment cannot leave accounts with someone gone.
+        new_owner_active = list(
+            User.objects.team_of(by).filter(pk=to.pk).select_for_update().values_list("is_active", flat=True)
+        )
+        if not new_owner_active:
+            if to.role != Role.KAM:
+                raise ReassignmentNotAllowed(f"{to} is not a key account manager.", code="not_a_kam")
+            raise ReassignmentNotAllowed(f"{to} is not in your team.", code="not_in_team")
+        if not new_owner_active[0]:
+            raise ReassignmentNotAllowed(f"{to} is inactive and cannot take accounts.", code="inactive_owner")
+
+        # Locked in id order, so two reassignments of overlapping sets wait for each other instead of deadlocking.
+        locked = list(
+            Lead.objects.filter(pk__in=wanted)
+            .annotate(in_scope=models.Exists(Lead.objects.visible_to(by).filter(pk=models.OuterRef("pk"))))
+            .select_related("owner")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        missing = not isinstance(wanted, models.QuerySet) and len(locked) < len(wanted)
+        if missing or any(not lead.in_scope for lead in locked):
+            raise ReassignmentNotAllowed("Some of these accounts are not yours to move.", code="out_of_scope")
+        if not locked:
+            raise ValidationError({"leads": "Choose at least one account to reassign."})
+        already = [lead.name for lead in locked if lead.owner_id == to.pk]
+        if already:
+            raise ReassignmentNotAllowed(f"{to} already owns {_names(already)}.", code="same_owner")
+
+        Lead.objects.filter(pk__in=[lead.pk for lead in locked]).update(owner=to, updated_at=now)
+        assignments = LeadAssignment.objects.bulk_create(
+            [
+                LeadAssignment(
+                    lead=lead,
+                    from_owner=lead.owner,
+                    to_owner=to,
+                    assigned_by=by,
+                    assigned_at=now,
+                    reason=reason,
+                    handover_note=handover_note,
+                )
+                for lead in locked
+            ]
+        )
+        for lead in locked:
+            lead.owner, lead.updated_at = to, now
+        # Keep the caller's instances current, as the other services do.
+        moved = {lead.pk for lead in locked}
+        for given in leads if isinstance(leads, list | tuple) else ():
+            if isinstance(given, Lead) and given.pk in moved:
+                given.owner, given.updated_at = to, now
+        # One field-history row per account in one INSERT, so the History shows who moved it and why.
+        Lead.history.bulk_history_create(
+            locked, update=True, default_user=by, default_date=now, default_change_reason=f"Reassigned: {reason}"
+        )
+        assignment_ids = [a.pk for a in assignments]
+        # A broker hiccup must not turn a committed reassignment into an error page; it is logged instead.
+        transaction.on_commit(lambda: send_reassignment_emails.delay(assignment_ids), robust=True)
+
+    return ReassignResult(
+        to=to,
+        by=by,
+        leads=locked,
+        assignments=assignments,
+        planned_calls=sum(1 for lead in locked if lead.next_call_at is not None),
+    )
+
+
+def _lead_pks(leads) -> list[int]:
+    pks = []
+    for lead in leads:
+        pk = lead.pk if isinstance(lead, Lead) else lead
+        try:
+            pks.append(int(pk))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"leads": f"“{pk}” is not an account id."}) from exc
+    return list(dict.fromkeys(pks))
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"

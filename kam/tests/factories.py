@@ -21,3 +21,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def _role_groups(obj, create, extracted, **kwargs):
+        # As the User admin and seed_demo do: a manager gets the Managers group's admin permissions.
+        if create:
+            from kam.services import user_sync_role_groups
+
+            user_sync_role_groups(user=obj)

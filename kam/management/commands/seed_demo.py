@@ -16,6 +16,7 @@ from contacts.models import Contact, ContactRole
 from interactions.models import CallOutcome, Interaction, InteractionKind, Order
 from interactions.services import call_plans_recompute
 from kam.models import Role
+from kam.services import user_sync_role_groups
 from leads.models import Lead, LeadAssignment, LeadSource, LeadStatus, LeadStatusChange
 
 DEMO_PASSWORD = "kam-demo-2026"
@@ -164,6 +165,7 @@ class Command(BaseCommand):
             )
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+            user_sync_role_groups(user=user)
             users[username] = user
         return users
 
@@ -216,6 +218,13 @@ class Command(BaseCommand):
         Contact.objects.bulk_create(contacts)
         Interaction.objects.bulk_create(calls, batch_size=1000)
         Order.objects.bulk_create(orders, batch_size=1000)
+        # A first version of each record, so later changes show as old → new in the History.
+        for contact in contacts:
+            contact._history_date = contact.lead.created_at
+        for model, records in ((Lead, leads), (Contact, contacts), (Order, orders)):
+            for record in records:
+                record._history_date = getattr(record, "_history_date", record.created_at)
+            model.history.bulk_history_create(records, default_user=kam, batch_size=1000)
         LeadStatusChange.objects.bulk_create(changes)
         LeadAssignment.objects.bulk_create(assignments)
         return len(leads)

@@ -1,0 +1,14 @@
+// "Cancel" on a form opened inside the page (a Today row, the lead's activity panel) closes it in place;
+// on a form that is the whole page it stays a plain link back.
+if (!window.kamCallsReady) {
+  window.kamCallsReady = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-dismiss-form]");
+    const slot = link && link.closest("[data-form-slot]");
+    if (!slot) return;
+    event.preventDefault();
+    const opener = slot.parentElement && slot.parentElement.querySelector("[data-opens-form]");
+    slot.replaceChildren();
+    if (opener) opener.focus();
+  });
+}
