@@ -80,3 +80,75 @@ class OrderSerializer(ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+
+class TodayContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    phone = serializers.SerializerMethodField()
+    whatsapp_url = serializers.CharField()
+    prefers_whatsapp = serializers.BooleanField()
+
+    def get_phone(self, contact) -> str:
+        return contact.phone.as_e164 if contact.phone else ""
+
+
+class TodayLeadSerializer(ModelSerializer):
+    next_call_due = InstantField(source="next_call_at", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "name",
+            "city",
+            "status",
+            "time_zone",
+            "call_frequency_days",
+            "last_call_at",
+            "last_connected_call_at",
+            "next_call_due",
+            "next_call_date",
+        ]
+        read_only_fields = fields
+
+
+class TodayRowSerializer(serializers.Serializer):
+    lead = TodayLeadSerializer()
+    days_overdue = serializers.IntegerField(help_text="0 when due on the day shown.")
+    restaurant_time = serializers.SerializerMethodField(
+        help_text="The restaurant's wall clock now, with its UTC offset (call within its windows)."
+    )
+    primary_contact = TodayContactSerializer(allow_null=True, help_text="Who to call; null when none is primary.")
+    recent_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="Order value in the last 30 days."
+    )
+
+    def get_restaurant_time(self, row) -> str:
+        return row.restaurant_now.isoformat(timespec="minutes")
+
+
+class TodayKamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="get_full_name")
+    time_zone = serializers.CharField()
+
+
+class TodaySerializer(serializers.Serializer):
+    kam = TodayKamSerializer()
+    day = serializers.DateField(help_text="The day shown, in the KAM's zone.")
+    today = serializers.DateField(help_text="Today in the KAM's zone.")
+    overdue = TodayRowSerializer(many=True, source="overdue_rows", help_text="Due before today (today only).")
+    due = TodayRowSerializer(many=True, source="due_rows", help_text="Due on `day`.")
+
+
+class TodayQuerySerializer(serializers.Serializer):
+    kam = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Managers and admins: a KAM of your team (default: you).",
+    )
+    day = serializers.DateField(required=False, help_text="A later day's plan (default: today in the KAM's zone).")

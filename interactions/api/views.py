@@ -1,13 +1,26 @@
+import datetime as dt
+
 import django_filters
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, generics
 from rest_framework.response import Response
 
-from interactions.api.serializers import InteractionSerializer, OrderSerializer
+from interactions import selectors
+from interactions.api.serializers import (
+    InteractionSerializer,
+    OrderSerializer,
+    TodayQuerySerializer,
+    TodaySerializer,
+)
 from interactions.models import Interaction, InteractionKind, Order
 from interactions.services import interaction_log, order_record
 from kam.api.filters import LocalDayFilter, ScopedModelChoiceFilter
-from kam.api.views import ListRetrieveMixin, ScopedViewSet
+from kam.api.schema import ERRORS
+from kam.api.views import ApiViewMixin, ListRetrieveMixin, ScopedViewSet
+from kam.models import Role
+from kam.timezones import local_today
 from leads.models import Lead
 
 INTERACTION_EXAMPLE = {
@@ -163,3 +176,84 @@ class OrderViewSet(ListRetrieveMixin, ScopedViewSet):
         order, created = order_record(by=request.user, now=timezone.now(), **serializer.validated_data)
         data = self.get_serializer(order).data
         return self.created(order, data) if created else Response(data)
+
+
+TODAY_EXAMPLE = {
+    "kam": {"id": 7, "username": "aarav", "full_name": "Aarav Shah", "time_zone": "Asia/Kolkata"},
+    "day": "2026-11-24",
+    "today": "2026-11-24",
+    "overdue": [
+        {
+            "lead": {
+                "id": 42,
+                "name": "Spice Route",
+                "city": "Bengaluru",
+                "status": "contacted",
+                "time_zone": "Asia/Kolkata",
+                "call_frequency_days": 7,
+                "last_call_at": "2026-11-13T05:12:00Z",
+                "last_connected_call_at": "2026-11-13T05:12:00Z",
+                "next_call_due": "2026-11-20T04:30:00Z",
+                "next_call_date": "2026-11-20",
+            },
+            "days_overdue": 4,
+            "restaurant_time": "2026-11-24T15:05+05:30",
+            "primary_contact": {
+                "id": 310,
+                "name": "Ravi Kumar",
+                "role": "owner",
+                "phone": "+919812345678",
+                "whatsapp_url": "https://wa.me/919812345678",
+                "prefers_whatsapp": True,
+            },
+            "recent_value": "48250.00",
+        }
+    ],
+    "due": [],
+}
+
+
+class TodayView(ApiViewMixin, generics.GenericAPIView):
+    """The Today list: overdue calls and the calls due on the day, in the KAM's own zone."""
+
+    serializer_class = TodaySerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        operation_id="calls_today",
+        tags=["calls"],
+        summary="Today's calls",
+        description=(
+            "Your calls for today in your own time zone: `overdue` (due before today began) and `due` (due today), "
+            "the most valuable accounts first; with `day`, the plan of a later day (up to a year ahead). Managers "
+            "and admins may pass `kam` to see a KAM of their team; a KAM passing anyone else's id gets 403."
+        ),
+        parameters=[TodayQuerySerializer],
+        responses={200: TodaySerializer, 403: ERRORS["403"], 400: ERRORS["400"]},
+        examples=[OpenApiExample("A KAM's morning", value=TODAY_EXAMPLE, response_only=True)],
+    )
+    def get(self, request):
+        query = TodayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        kam = self._kam(query.validated_data.get("kam"))
+        now = timezone.now()
+        today = local_today(now, kam.zone)
+        day = query.validated_data.get("day") or today
+        if not today <= day <= today + dt.timedelta(days=selectors.TODAY_MAX_DAYS_AHEAD):
+            raise exceptions.ValidationError(
+                {"day": ["Pick today or a later day within a year; past calls are in each lead's timeline."]}
+            )
+        calls = selectors.today_calls(kam=kam, now=now, day=day)
+        return Response(self.get_serializer(calls).data)
+
+    def _kam(self, kam_id):
+        user = self.request.user
+        if kam_id is None or kam_id == user.pk:
+            return user
+        if user.role not in (Role.MANAGER, Role.ADMIN):
+            raise exceptions.PermissionDenied("A key account manager sees only their own Today list.")
+        kam = get_user_model().objects.team_of(user).filter(pk=kam_id).first()
+        if kam is None:
+            raise exceptions.ValidationError({"kam": ["Not a key account manager of your team."]})
+        return kam

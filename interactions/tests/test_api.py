@@ -214,3 +214,86 @@ def test_another_kam_gets_404_on_an_order_and_cannot_record_one(api_b, kam_a):
     response = api_b.post(ORDERS, {"lead": lead.pk, "amount": "5.00"}, format="json")
     assert response.status_code == 400
     assert Order.objects.count() == 1
+
+
+# --- calls/today -------------------------------------------------------------------------------------------------
+
+TODAY = "/api/v1/calls/today/"
+NOON_UTC = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)  # 17:30 in Kolkata, 16:00 in Dubai
+
+
+def _planned(owner, name, due_at, **extra):
+    return LeadFactory(owner=owner, name=name, next_call_at=due_at, next_call_date=due_at.date(), **extra)
+
+
+def test_today_lists_overdue_and_due_in_the_kams_zone(api_a, kam_a):
+    _planned(kam_a, "Overdue", NOON_UTC - dt.timedelta(days=3))
+    _planned(kam_a, "Due tonight", NOON_UTC + dt.timedelta(hours=4))  # 21:30 in Kolkata: still today
+    _planned(kam_a, "Tomorrow", NOON_UTC + dt.timedelta(hours=8))  # 01:30 tomorrow in Kolkata
+    lead = _planned(kam_a, "With contact", NOON_UTC - dt.timedelta(hours=1))
+    ContactFactory(lead=lead, is_primary=True, phone="+919812345678", name="Ravi")
+    with time_machine.travel(NOON_UTC, tick=False):
+        response = api_a.get(TODAY)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["day"], body["today"], body["kam"]["id"]) == ("2026-11-24", "2026-11-24", kam_a.pk)
+    assert [row["lead"]["name"] for row in body["overdue"]] == ["Overdue"]
+    assert body["overdue"][0]["days_overdue"] == 3
+    assert sorted(row["lead"]["name"] for row in body["due"]) == ["Due tonight", "With contact"]
+    row = next(row for row in body["due"] if row["lead"]["name"] == "With contact")
+    assert row["primary_contact"]["phone"] == "+919812345678"
+    assert row["primary_contact"]["whatsapp_url"] == "https://wa.me/919812345678"
+    assert row["restaurant_time"] == "2026-11-24T17:30+05:30"
+
+
+def test_today_of_a_later_day(api_a, kam_a):
+    _planned(kam_a, "Tomorrow", NOON_UTC + dt.timedelta(hours=20))
+    with time_machine.travel(NOON_UTC, tick=False):
+        body = api_a.get(f"{TODAY}?day=2026-11-25").json()
+        assert [row["lead"]["name"] for row in body["due"]] == ["Tomorrow"]
+        assert body["overdue"] == []
+        for bad in ("2026-11-23", "2030-01-01", "someday"):
+            response = api_a.get(f"{TODAY}?day={bad}")
+            assert response.status_code == 400
+            assert "day" in response.json()["error"]["fields"]
+
+
+def test_a_manager_sees_a_team_members_today(api_manager, kam_a, kam_b):
+    _planned(kam_a, "A's call", NOON_UTC)
+    with time_machine.travel(NOON_UTC, tick=False):
+        body = api_manager.get(f"{TODAY}?kam={kam_a.pk}").json()
+        assert body["kam"]["username"] == "kam_a"
+        assert [row["lead"]["name"] for row in body["due"]] == ["A's call"]
+        # Another team's KAM is not theirs to look at.
+        response = api_manager.get(f"{TODAY}?kam={kam_b.pk}")
+        assert response.status_code == 400
+        assert "kam" in response.json()["error"]["fields"]
+
+
+def test_a_kam_may_not_look_at_someone_elses_today(api_a, kam_a, teammate):
+    assert api_a.get(f"{TODAY}?kam={kam_a.pk}").status_code == 200
+    response = api_a.get(f"{TODAY}?kam={teammate.pk}")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    # The same 403 for an id that does not exist: the answer says nothing about anyone.
+    assert api_a.get(f"{TODAY}?kam=999999999").status_code == 403
+
+
+def test_today_query_count_does_not_grow_with_rows(api_a, kam_a):
+    def count(rows):
+        from leads.models import Lead
+
+        Lead.objects.all().delete()
+        for i in range(rows):
+            lead = _planned(kam_a, f"L{i}", NOON_UTC - dt.timedelta(days=i % 3))
+            ContactFactory(lead=lead, is_primary=True)
+        with time_machine.travel(NOON_UTC, tick=False), CaptureQueriesContext(connection) as queries:
+            body = api_a.get(TODAY).json()
+        assert len(body["overdue"]) + len(body["due"]) == rows
+        return len(queries)
+
+    assert count(1) == count(10)
+
+
+def test_today_needs_authentication(api_anonymous):
+    assert api_anonymous.get(TODAY).status_code == 401

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from leads.services import TransitionNotAllowed
+from leads.services import ReassignmentNotAllowed, TransitionNotAllowed
 
 
 class Conflict(exceptions.APIException):
@@ -116,7 +116,7 @@ def exception_handler(exc, context):
     view = context.get("view")
     if isinstance(exc, DjangoValidationError):
         exc = _service_errors_to_drf(exc, getattr(view, "service_field_names", {}))
-    elif isinstance(exc, TransitionNotAllowed):
+    elif isinstance(exc, TransitionNotAllowed | ReassignmentNotAllowed):
         exc = Conflict(exc.message, code=exc.code)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()

@@ -17,5 +17,5 @@ urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api")),
     path("schema/", views.SchemaView.as_view(), name="api-schema"),
     path("docs/", views.DocsView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^(?P<rest>.*)$", errors.no_such_endpoint),
+    re_path(r"^(?P<rest>.*)$", errors.no_such_endpoint, name="api-not-found"),
 ]

@@ -72,6 +72,18 @@ class ScopedViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # An object URL is looked up in the scope before the method is: an outsider gets the same 404 for any
+        # method (never a 405 that would confirm the id), as on the pages (kam.scoping.ScopedObjectMixin).
+        if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
+            self.get_object()
+
+    def get_object(self):
+        if getattr(self, "_object", None) is None:
+            self._object = super().get_object()
+        return self._object
+
     def filter_queryset(self, queryset):
         # List filters (e.g. "active leads only" by default) narrow lists; an object's own URL ignores them.
         if self.action != "list":

@@ -175,3 +175,23 @@ class TransitionSerializer(serializers.Serializer):
 
 class RescheduleSerializer(serializers.Serializer):
     day = CalendarDateField(help_text="The restaurant's local date for the next call (today or later).")
+
+
+class TeamKamField(serializers.PrimaryKeyRelatedField):
+    """A KAM of the requester's team (an admin: any KAM); anyone else "does not exist"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", User.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return User.objects.team_of(request.user)
+
+
+class ReassignSerializer(serializers.Serializer):
+    kam = TeamKamField(help_text="The KAM who takes the account over (one of your team).")
+    reason = serializers.CharField(max_length=2000, help_text="Why the account changes hands; kept in its history.")
+    handover_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="For the incoming KAM: what they need to know."
+    )

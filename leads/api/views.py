@@ -2,15 +2,23 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from interactions.services import call_reschedule
+from kam.api.permissions import IsManagerOrAdmin
 from kam.api.schema import ERRORS
 from kam.api.views import ListRetrieveMixin, ScopedViewSet
-from leads.api.serializers import LeadCreateSerializer, LeadSerializer, RescheduleSerializer, TransitionSerializer
+from leads.api.serializers import (
+    LeadCreateSerializer,
+    LeadSerializer,
+    ReassignSerializer,
+    RescheduleSerializer,
+    TransitionSerializer,
+)
 from leads.filters import LeadFilter
 from leads.models import Lead
-from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update
+from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update, leads_reassign
 
 LEAD_EXAMPLE = {
     "id": 42,
@@ -80,6 +88,8 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Lead
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
+
+    service_field_names = {"to": "kam"}
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner", "performance")
@@ -189,4 +199,39 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
         serializer = RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         call_reschedule(lead=lead, by=request.user, day=serializer.validated_data["day"], now=timezone.now())
+        return Response(self._read(lead))
+
+    @extend_schema(
+        summary="Give the account to another KAM",
+        description=(
+            "Managers (for their team) and admins only: a KAM gets 403. The old KAM loses access at once; "
+            "history, interactions and orders stay with the account, and both KAMs are e-mailed. A new owner who "
+            "is inactive or already owns the account is 409; one outside your team does not exist (400)."
+        ),
+        request=ReassignSerializer,
+        responses={200: LeadSerializer, 403: ERRORS["403"], 409: ERRORS["409"]},
+        examples=[
+            OpenApiExample(
+                "Hand over",
+                value={"kam": 9, "reason": "Territory change", "handover_note": "Owner prefers WhatsApp"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Reassigned", value=LEAD_EXAMPLE | {"owner": 9, "owner_name": "Priya Nair"}, response_only=True
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, IsManagerOrAdmin])
+    def reassign(self, request, pk=None):
+        lead = self.get_object()
+        serializer = ReassignSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        leads_reassign(
+            leads=[lead],
+            to=data["kam"],
+            by=request.user,
+            reason=data["reason"],
+            handover_note=data.get("handover_note", ""),
+        )
         return Response(self._read(lead))

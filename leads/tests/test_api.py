@@ -349,3 +349,80 @@ def test_an_inactive_user_sees_nothing(kam_a):
     client = APIClient()
     client.force_authenticate(ghost)
     assert client.get(detail(lead)).status_code == 404
+
+
+# --- reassign ----------------------------------------------------------------------------------------------------
+
+
+def test_a_manager_reassigns_within_the_team(api_manager, manager, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a)
+    body = {"kam": teammate.pk, "reason": "Territory change", "handover_note": "Prefers WhatsApp"}
+    response = api_manager.post(f"{detail(lead)}reassign/", body, format="json")
+    assert response.status_code == 200
+    assert response.json()["owner"] == teammate.pk
+    lead.refresh_from_db()
+    assert lead.owner == teammate
+    assignment = lead.assignments.first()
+    assert (assignment.from_owner, assignment.to_owner, assignment.assigned_by) == (kam_a, teammate, manager)
+    assert assignment.handover_note == "Prefers WhatsApp"
+
+
+def test_the_old_kam_loses_access_at_once(api_manager, api_a, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a)
+    assert api_a.get(detail(lead)).status_code == 200
+    api_manager.post(f"{detail(lead)}reassign/", {"kam": teammate.pk, "reason": "Leave"}, format="json")
+    assert api_a.get(detail(lead)).status_code == 404
+
+
+def test_a_kam_gets_403_on_reassign_whatever_the_id(api_a, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a)
+    for url in (f"{detail(lead)}reassign/", f"{URL}999999999/reassign/"):
+        response = api_a.post(url, {"kam": teammate.pk, "reason": "Mine now"}, format="json")
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "permission_denied"
+    lead.refresh_from_db()
+    assert lead.owner == kam_a
+
+
+def test_another_teams_manager_gets_404(kam_a, other_manager, kam_b):
+    from rest_framework.test import APIClient
+
+    lead = LeadFactory(owner=kam_a)
+    client = APIClient()
+    client.force_authenticate(other_manager)
+    response = client.post(f"{detail(lead)}reassign/", {"kam": kam_b.pk, "reason": "Grab"}, format="json")
+    assert response.status_code == 404
+
+
+def test_reassign_to_someone_outside_the_team_does_not_exist(api_manager, kam_a, kam_b, manager):
+    lead = LeadFactory(owner=kam_a)
+    for someone in (kam_b, manager):
+        response = api_manager.post(f"{detail(lead)}reassign/", {"kam": someone.pk, "reason": "x"}, format="json")
+        assert response.status_code == 400
+        assert "does not exist" in response.json()["error"]["fields"]["kam"][0]
+
+
+def test_reassign_conflicts_are_409(api_manager, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a)
+    same = api_manager.post(f"{detail(lead)}reassign/", {"kam": kam_a.pk, "reason": "x"}, format="json")
+    assert same.status_code == 409
+    assert same.json()["error"]["code"] == "same_owner"
+    teammate.is_active = False
+    teammate.save()
+    inactive = api_manager.post(f"{detail(lead)}reassign/", {"kam": teammate.pk, "reason": "x"}, format="json")
+    assert inactive.status_code == 409
+    assert inactive.json()["error"]["code"] == "inactive_owner"
+
+
+def test_reassign_needs_a_reason(api_manager, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a)
+    response = api_manager.post(f"{detail(lead)}reassign/", {"kam": teammate.pk, "reason": "  "}, format="json")
+    assert response.status_code == 400
+    assert "reason" in response.json()["error"]["fields"]
+
+
+def test_an_admin_reassigns_across_teams(api_admin, kam_a, kam_b):
+    lead = LeadFactory(owner=kam_a)
+    response = api_admin.post(f"{detail(lead)}reassign/", {"kam": kam_b.pk, "reason": "Reorg"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["owner"] == kam_b.pk
