@@ -185,6 +185,14 @@ call POST "$API/orders/" "$(jq -nc --argjson l "$LEAD_ID" '{lead: $l, amount: "-
 call GET "$API/orders/?lead=$LEAD_ID&date_from=2000-01-01&date_to=2099-12-31"; expect 200 "GET /orders/ with filters"
 call GET "$API/orders/$ORDER_ID/"; expect 200 "GET /orders/{id}/"
 
+echo "Calls"
+call GET "$API/calls/today/"; expect 200 "GET /calls/today/"
+call GET "$API/calls/today/?day=$TOMORROW"; expect 200 "GET /calls/today/?day= (a later day)"
+call GET "$API/calls/today/?day=2001-01-01"; expect 400 "GET /calls/today/ of a past day"
+call GET "$API/calls/today/?kam=999999999"; expect 403 "GET /calls/today/?kam= someone else, as a KAM"
+call POST "$API/leads/$LEAD_ID/reassign/" "$(jq -nc --argjson k "$ME_ID" '{kam: $k, reason: "x"}')"
+expect 403 "POST /leads/{id}/reassign/ as a KAM"; expect_error_shape
+
 echo "Scope: another team's KAM sees none of it"
 OTHER_TOKEN="$(token_for "$KAM_OTHER_USER" "$KAM_OTHER_PASSWORD")"
 if [ -n "$OTHER_TOKEN" ]; then
@@ -206,7 +214,23 @@ MANAGER_TOKEN="$(token_for "$KAM_MANAGER_USER" "$KAM_MANAGER_PASSWORD")"
 if [ -n "$MANAGER_TOKEN" ]; then
   SAVED="$TOKEN"; TOKEN="$MANAGER_TOKEN"
   call GET "$API/me/"; expect 200 "GET /me/ as $KAM_MANAGER_USER"
+  OTHER_KAM_ID="$(jq -r --argjson me "$ME_ID" '[.team[] | select(.id != $me and .role == "kam")][0].id // empty' "$BODY_FILE")"
   call GET "$API/leads/$LEAD_ID/"; expect 200 "GET /leads/{id}/ of the team as $KAM_MANAGER_USER"
+  call GET "$API/calls/today/?kam=$ME_ID"; expect 200 "GET /calls/today/?kam= a team member, as $KAM_MANAGER_USER"
+  call POST "$API/leads/$LEAD_ID/reassign/" "$(jq -nc --argjson k "$ME_ID" '{kam: $k, reason: "API check"}')"
+  expect 409 "POST /leads/{id}/reassign/ to the KAM who already owns it"
+  if [ -n "$OTHER_KAM_ID" ]; then
+    call POST "$API/leads/$LEAD_ID/reassign/" \
+      "$(jq -nc --argjson k "$OTHER_KAM_ID" '{kam: $k, reason: "API check", handover_note: "Back in a moment"}')"
+    expect 200 "POST /leads/{id}/reassign/ to another KAM of the team"
+    SAVED_MANAGER="$TOKEN"; TOKEN="$SAVED"
+    call GET "$API/leads/$LEAD_ID/"; expect 404 "GET /leads/{id}/ as $KAM_USER once the lead moved away"
+    TOKEN="$SAVED_MANAGER"
+    call POST "$API/leads/$LEAD_ID/reassign/" "$(jq -nc --argjson k "$ME_ID" '{kam: $k, reason: "API check done"}')"
+    expect 200 "POST /leads/{id}/reassign/ back to $KAM_USER"
+  else
+    FAILED=$((FAILED + 1)); echo "  FAIL $KAM_MANAGER_USER has no other KAM in the team to reassign to"
+  fi
   TOKEN="$SAVED"
 else
   FAILED=$((FAILED + 1)); echo "  FAIL cannot sign in as $KAM_MANAGER_USER (KAM_MANAGER_USER/KAM_MANAGER_PASSWORD)"

@@ -19,6 +19,7 @@ def test_endpoints_script_passes_against_a_live_server(live_server):
     assert shutil.which("curl") and shutil.which("jq"), "the script needs curl and jq (make test installs jq)"
     meera = UserFactory(username="meera", role=Role.MANAGER)
     UserFactory(username="aarav", role=Role.KAM, manager=meera)
+    UserFactory(username="priya", role=Role.KAM, manager=meera)
     UserFactory(username="fatima", role=Role.KAM, manager=UserFactory(username="omar", role=Role.MANAGER))
     password = "pass-for-tests"
     env = {
