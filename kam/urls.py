@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("kam.api.urls")),
     path("leads/", include("leads.urls")),
     path("today/", interaction_views.today, name="today"),
+    path("performance/", include("performance.urls")),
     path("", include("contacts.urls")),
     # Logging and the timeline sit under /leads/<id>/ beside the lead page; their own app owns them.
     path("", include("interactions.urls")),

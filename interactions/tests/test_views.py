@@ -365,7 +365,7 @@ def test_today_runs_the_same_queries_with_1_and_10_rows(client_a, kam_a, django_
             AccountPerformanceFactory(lead=lead)
 
     add(1)
-    with django_assert_num_queries(4) as one:  # session, user, overdue, due
+    with django_assert_num_queries(5) as one:  # session, user, overdue, due, slipping accounts
         client_a.get(reverse("today"))
     add(9)
     with django_assert_num_queries(len(one.captured_queries)):
@@ -471,7 +471,8 @@ def test_slipping_accounts_are_listed_when_there_are_any(client_a, kam_a, monkey
     performance = AccountPerformanceFactory(
         lead=lead, classification="at_risk", reasons=["orders fell 40% in 30 days"], value_at_risk=Decimal("52000")
     )
-    assert "Slipping accounts" not in text(client_a.get(reverse("today")))
+    # The real selector lists it (at risk, in kam_a's scope); below, the page renders whatever it returns.
+    assert "Slipping accounts Fading Grill" in text(client_a.get(reverse("today")))
     seen = {}
 
     def slipping(*, owner, now):

@@ -18,6 +18,7 @@ from interactions.services import call_plans_recompute
 from kam.models import Role
 from kam.services import user_sync_role_groups
 from leads.models import Lead, LeadAssignment, LeadSource, LeadStatus, LeadStatusChange
+from performance.services import performance_recompute
 
 DEMO_PASSWORD = "kam-demo-2026"
 
@@ -141,6 +142,7 @@ class Command(BaseCommand):
                     continue
                 created += self._portfolio(user, now=now, rng=rng)
         call_plans_recompute()
+        performance_recompute()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new restaurants)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with any of these (password: {DEMO_PASSWORD}):")
         for username, _first, _last, role, tz, manager in PEOPLE:
@@ -183,6 +185,9 @@ class Command(BaseCommand):
             )
             if pattern == "new":
                 created_at = now - dt.timedelta(days=rng.randint(25, 40))
+            if status == "new":
+                # A new lead waits for its first call for days, not months: KAMs call new leads quickly.
+                created_at = now - dt.timedelta(days=rng.randint(0, 4), hours=rng.randint(0, 12))
             lead = Lead(
                 name=f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND)} {kam.first_name[0]}{index + 1:02d}",
                 legal_name=f"{rng.choice(NAME_FIRST)} Foods Pvt Ltd",

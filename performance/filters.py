@@ -1,0 +1,56 @@
+"""The one FilterSet of the performance lists, shared by `/performance/` and `/api/v1/performance/`."""
+
+import django_filters
+from django import forms
+from django.db.models import F
+
+from leads.filters import owner_choices, search_condition
+from leads.models import Lead
+from performance.models import Classification
+
+
+class PerformanceFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
+    classification = django_filters.MultipleChoiceFilter(
+        choices=Classification.choices, widget=forms.CheckboxSelectMultiple, label="Class"
+    )
+    owner = django_filters.ModelChoiceFilter(field_name="lead__owner", queryset=owner_choices, label="KAM")
+    # With no sort chosen the view's order stands: the accounts that need attention first.
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("value_at_risk", "value_at_risk"),
+            ("score", "score"),
+            ("value_30d", "value_30d"),
+            ("days_since_last_order", "days_since_last_order"),
+            ("lead__name", "name"),
+        ),
+        field_labels={
+            "value_at_risk": "Value at risk",
+            "score": "Score",
+            "value_30d": "Value (30 days)",
+            "days_since_last_order": "Days since last order",
+            "name": "Restaurant",
+        },
+        label="Sort by",
+    )
+
+    class Meta:
+        fields = ["search", "classification", "owner"]
+
+    def filter_search(self, queryset, name, value):
+        # The lead list's own search (name, legal name, city, contact names and phones), not a second definition.
+        return queryset.filter(lead__in=Lead.objects.filter(search_condition(value)).values("pk"))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Nulls last whichever way the score or the gap is sorted, so accounts with no orders do not lead.
+        ordering = self.form.cleaned_data.get("ordering") or []
+        if ordering:
+            keys = []
+            for term in ordering:
+                field = self.filters["ordering"].get_ordering_value(term)
+                descending = field.startswith("-")
+                expression = F(field.lstrip("-"))
+                keys.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+            queryset = queryset.order_by(*keys, "lead__name", "lead_id")
+        return queryset

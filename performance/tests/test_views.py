@@ -1,0 +1,199 @@
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kam.models import Role
+from kam.tests.factories import UserFactory
+from leads.tests.factories import LeadFactory
+from performance.models import Classification
+from performance.services import performance_recompute
+from performance.tests.factories import (
+    AccountPerformanceFactory,
+    ClassificationChangeFactory,
+    place_orders,
+    won_account,
+)
+from performance.tests.shapes import SHAPES
+
+pytestmark = pytest.mark.django_db
+INDEX = reverse("performance:index")
+CSV = reverse("performance:report_csv")
+
+
+def account(owner, classification=Classification.STEADY, name=None, **fields):
+    lead = LeadFactory(owner=owner, **({"name": name} if name else {}))
+    return AccountPerformanceFactory(lead=lead, classification=classification, **fields)
+
+
+def listed(response) -> list[str]:
+    return [row.lead.name for row in response.context["accounts"]]
+
+
+def test_a_kam_sees_their_own_accounts_and_their_own_numbers(client_a, kam_a, teammate):
+    mine = account(kam_a, Classification.AT_RISK, name="Mine", reasons=["value −30% against the previous 4 weeks"])
+    account(teammate, name="Not mine")
+    response = client_a.get(INDEX)
+    assert response.status_code == 200
+    assert listed(response) == ["Mine"]
+    assert not response.context["is_team_view"]
+    assert [row.kam for row in response.context["team_rows"]] == [kam_a]
+    html = response.content.decode()
+    assert "Value −30% against the previous 4 weeks" in html and "Not mine" not in html
+    assert mine.lead.get_absolute_url() in html
+
+
+def test_a_manager_sees_a_row_per_kam_of_the_team_and_no_other_team(manager_client, kam_a, teammate, kam_b):
+    account(kam_a, Classification.AT_RISK, name="A's")
+    account(teammate, Classification.WELL_PERFORMING, name="Teammate's")
+    account(kam_b, Classification.UNDERPERFORMING, name="Other team's")
+    response = manager_client.get(INDEX)
+    assert response.context["is_team_view"]
+    assert {row.kam for row in response.context["team_rows"]} == {kam_a, teammate}
+    assert listed(response) == ["A's", "Teammate's"]  # the accounts that need attention first
+    assert "Other team&#x27;s" not in response.content.decode()
+    assert response.context["chart"]["data"]["labels"] == sorted([str(kam_a), str(teammate)])
+
+
+def test_filters_by_class_owner_and_search(manager_client, kam_a, teammate):
+    account(kam_a, Classification.AT_RISK, name="Spice House", value_at_risk=Decimal("10"))
+    account(kam_a, Classification.UNDERPERFORMING, name="Dosa Corner", value_at_risk=Decimal("20"))
+    account(teammate, Classification.AT_RISK, name="Biryani Hub")
+    account(teammate, Classification.WELL_PERFORMING, name="Royal Grill")
+    slipping = manager_client.get(INDEX + "?classification=at_risk&classification=underperforming")
+    assert listed(slipping) == ["Dosa Corner", "Spice House", "Biryani Hub"]  # then by value at risk
+    assert slipping.context["tab"] == "slipping"
+    assert listed(manager_client.get(INDEX, {"owner": teammate.pk})) == ["Biryani Hub", "Royal Grill"]
+    assert listed(manager_client.get(INDEX, {"search": "spice"})) == ["Spice House"]
+    by_name = manager_client.get(INDEX, {"ordering": "name"})
+    assert listed(by_name) == ["Biryani Hub", "Dosa Corner", "Royal Grill", "Spice House"]
+
+
+def test_another_teams_kam_is_not_a_filter_and_leaks_nothing(manager_client, kam_b):
+    account(kam_b, name="Other team's")
+    response = manager_client.get(INDEX, {"owner": kam_b.pk})
+    assert response.status_code == 200
+    assert "Other team&#x27;s" not in response.content.decode()
+    assert "Some filters were not understood" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["?owner=abc", "?classification=great", "?ordering=password", "?search=" + "x" * 500, "?page=999"]
+)
+def test_bad_filters_never_give_a_500(client_a, kam_a, query):
+    account(kam_a)
+    assert client_a.get(INDEX + query).status_code in (200, 404)
+
+
+def query_count(client, url=INDEX) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_page_runs_the_same_queries_with_1_and_10_accounts_for_a_kam(client_a, kam_a):
+    account(kam_a, Classification.AT_RISK)
+    one = query_count(client_a)
+    for classification in (list(Classification) * 2)[:9]:
+        account(kam_a, classification)
+    assert query_count(client_a) == one
+
+
+def test_the_page_runs_the_same_queries_with_1_and_10_accounts_for_a_manager(manager_client, manager, kam_a, teammate):
+    third = UserFactory(role=Role.KAM, manager=manager)
+    filtered = INDEX + f"?classification=at_risk&classification=steady&owner={kam_a.pk}&search=Restaurant"
+    account(kam_a, Classification.AT_RISK)
+    one, one_filtered = query_count(manager_client), query_count(manager_client, filtered)
+    for i in range(9):
+        account((kam_a, teammate, third)[i % 3], list(Classification)[i % 5])
+        account(kam_a, (Classification.AT_RISK, Classification.STEADY)[i % 2])
+    assert query_count(manager_client) == one
+    assert query_count(manager_client, filtered) == one_filtered
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    for url in (INDEX, CSV):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_report_csv_for_a_manager(manager_client, manager, kam_a, teammate):
+    now = timezone.now()
+    became = account(
+        kam_a, Classification.AT_RISK, name="=HYPERLINK(1)", value_at_risk=Decimal("1200"), reasons=["r1", "r2"]
+    )
+    ClassificationChangeFactory(lead=became.lead, changed_at=now - dt.timedelta(hours=1))
+    account(teammate, Classification.WELL_PERFORMING, name="Royal Grill", value_30d=Decimal("90000"))
+    response = manager_client.get(CSV)
+    assert response["Content-Disposition"].startswith('attachment; filename="kam-team-report-')
+    rows = read_csv(response)
+    yesterday = (timezone.localtime(now, manager.zone).date() - dt.timedelta(days=1)).isoformat()
+    assert rows[0] == ["KAM team report", str(manager), yesterday, "Asia/Kolkata"]
+    team = [r for r in rows if r and r[0] == "Team"]
+    assert sorted(r[1] for r in team) == sorted([str(kam_a), str(teammate)])
+    slipping = [r for r in rows if r and r[0].startswith("Became at risk")]
+    assert len(slipping) == 1
+    # A name that looks like a formula is kept as text.
+    assert slipping[0][1:5] == ["'=HYPERLINK(1)", "Bengaluru", str(kam_a), "At risk"]
+    assert slipping[0][6] == "1200.00" and slipping[0][8] == "r1; r2"
+    top = [r for r in rows if r and r[0] == "Top accounts by 30-day value"]
+    assert top[0][1] == "Royal Grill"
+
+
+def test_report_csv_is_scoped_to_the_user(client_b, kam_a, kam_b):
+    account(kam_a, Classification.WELL_PERFORMING, name="A's best", value_30d=Decimal("5"))
+    account(kam_b, Classification.WELL_PERFORMING, name="B's best", value_30d=Decimal("5"))
+    rows = read_csv(client_b.get(CSV))
+    names = {cell for row in rows for cell in row}
+    assert "B's best" in names and "A's best" not in names
+    assert [r[1] for r in rows if r and r[0] == "Team"] == [str(kam_b)]
+
+
+def test_the_lead_page_shows_the_class_reasons_and_charts(client_a, kam_a):
+    now = timezone.now()
+    lead = won_account(owner=kam_a, now=now)
+    place_orders(lead, SHAPES["stopped"], now=now)
+    performance_recompute(now=now)
+    html = client_a.get(lead.get_absolute_url()).content.decode()
+    assert "Why underperforming" in html
+    assert "40 days since the last order, 10.0× its usual gap" in html
+    assert f'id="ordering-pattern-{lead.pk}"' in html and 'data-kam-chart="weekly"' in html
+    assert "vendor/chart.js/chart.umd.min.js" in html
+
+
+def test_the_lead_page_of_an_account_without_orders_says_so(client_a, kam_a):
+    lead = LeadFactory(owner=kam_a)
+    html = client_a.get(lead.get_absolute_url()).content.decode()
+    assert "No orders yet" in html and "chart.umd.min.js" not in html
+
+
+def test_another_kam_gets_404_for_the_lead_and_its_performance(client_b, kam_a):
+    performance = account(kam_a, Classification.AT_RISK, reasons=["secret reason"])
+    response = client_b.get(performance.lead.get_absolute_url())
+    assert response.status_code == 404
+    assert "secret reason" not in client_b.get(INDEX).content.decode()
+
+
+def test_the_today_page_shows_the_owners_slipping_accounts_with_their_reasons(client_a, kam_a, teammate):
+    account(
+        kam_a,
+        Classification.UNDERPERFORMING,
+        name="Quiet Kitchen",
+        value_at_risk=Decimal("75000"),
+        reasons=["orders every 4 days as a rule", "40 days since the last order, 10.0× its usual gap"],
+    )
+    account(teammate, Classification.AT_RISK, name="Not mine")
+    html = client_a.get(reverse("today")).content.decode()
+    assert "Slipping accounts" in html and "Quiet Kitchen" in html and "Not mine" not in html
+    assert "40 days since the last order, 10.0× its usual gap" in html and "Underperforming" in html

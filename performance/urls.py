@@ -1,0 +1,9 @@
+from django.urls import path
+
+from performance import views
+
+app_name = "performance"
+urlpatterns = [
+    path("", views.PerformanceIndexView.as_view(), name="index"),
+    path("report.csv", views.report_csv, name="report_csv"),
+]

@@ -1,0 +1,77 @@
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import ListView
+
+from kam.models import Role
+from kam.scoping import ScopedQuerysetMixin
+from performance.exports import report_csv_rows
+from performance.filters import PerformanceFilter
+from performance.models import AccountPerformance, Classification
+from performance.selectors import manager_report, report_since, risk_rank, team_chart, team_rows, team_summary
+
+SLIPPING_QUERY = "?" + "&".join(f"classification={c.value}" for c in Classification.slipping())
+
+
+class PerformanceIndexView(ScopedQuerysetMixin, ListView):
+    """A KAM's accounts, or a manager's team: a row per KAM, the class of every account and why."""
+
+    model = AccountPerformance
+    template_name = "performance/index.html"
+    context_object_name = "accounts"
+    paginate_by = 50
+
+    def get_queryset(self):
+        queryset = (
+            super()
+            .get_queryset()
+            .filter(lead__is_archived=False)
+            .select_related("lead__owner")
+            .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
+        )
+        self.filterset = PerformanceFilter(self.request.GET or None, queryset=queryset, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            messages.error(self.request, "Some filters were not understood; showing all accounts.")
+            return queryset
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, now = self.request.user, timezone.now()
+        rows = team_rows(
+            user=user,
+            calls_window=(now - dt.timedelta(days=7), now),
+            orders_window=(now - dt.timedelta(days=30), now),
+        )
+        chosen = set(self.filterset.form.cleaned_data.get("classification") or []) if self.filterset.is_bound else set()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            chosen = set()
+        context.update(
+            filter=self.filterset,
+            team_rows=rows,
+            summary=team_summary(rows),
+            chart=team_chart(rows),
+            is_team_view=user.role != Role.KAM,
+            slipping_query=SLIPPING_QUERY,
+            tab=(
+                "slipping"
+                if chosen == set(Classification.slipping())
+                else ("well" if chosen == {Classification.WELL_PERFORMING} else ("all" if not chosen else ""))
+            ),
+        )
+        return context
+
+
+def report_csv(request):
+    """The morning report as CSV, for the signed-in user's own scope (a KAM: their accounts; a manager: the team)."""
+    now = timezone.now()
+    report = manager_report(user=request.user, now=now, since=report_since(user=request.user, now=now))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kam-team-report-{report.day:%Y-%m-%d}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8 (₹, −, names)
+    writer = csv.writer(response)
+    writer.writerows(report_csv_rows(report))
+    return response
