@@ -193,6 +193,14 @@ call GET "$API/calls/today/?kam=999999999"; expect 403 "GET /calls/today/?kam= s
 call POST "$API/leads/$LEAD_ID/reassign/" "$(jq -nc --argjson k "$ME_ID" '{kam: $k, reason: "x"}')"
 expect 403 "POST /leads/{id}/reassign/ as a KAM"; expect_error_shape
 
+echo "Performance"
+call GET "$API/performance/"; expect 200 "GET /performance/"
+call GET "$API/performance/?classification=at_risk&classification=underperforming&ordering=-value_at_risk"
+expect 200 "GET /performance/ slipping accounts"
+call GET "$API/performance/?classification=excellent"; expect 400 "GET /performance/?classification=excellent"
+call GET "$API/performance/team/"; expect 200 "GET /performance/team/"
+call GET "$API/leads/$LEAD_ID/performance/"; expect 200 "GET /leads/{id}/performance/"
+
 echo "Scope: another team's KAM sees none of it"
 OTHER_TOKEN="$(token_for "$KAM_OTHER_USER" "$KAM_OTHER_PASSWORD")"
 if [ -n "$OTHER_TOKEN" ]; then
@@ -203,6 +211,7 @@ if [ -n "$OTHER_TOKEN" ]; then
   call GET "$API/contacts/$CONTACT_ID/"; expect 404 "GET /contacts/{id}/ as $KAM_OTHER_USER"
   call GET "$API/interactions/$INTERACTION_ID/"; expect 404 "GET /interactions/{id}/ as $KAM_OTHER_USER"
   call GET "$API/orders/$ORDER_ID/"; expect 404 "GET /orders/{id}/ as $KAM_OTHER_USER"
+  call GET "$API/leads/$LEAD_ID/performance/"; expect 404 "GET /leads/{id}/performance/ as $KAM_OTHER_USER"
   call POST "$API/contacts/" "$CONTACT_BODY"; expect 400 "POST /contacts/ on $KAM_USER's lead as $KAM_OTHER_USER"
   TOKEN="$SAVED"
 else
@@ -217,6 +226,8 @@ if [ -n "$MANAGER_TOKEN" ]; then
   OTHER_KAM_ID="$(jq -r --argjson me "$ME_ID" '[.team[] | select(.id != $me and .role == "kam")][0].id // empty' "$BODY_FILE")"
   call GET "$API/leads/$LEAD_ID/"; expect 200 "GET /leads/{id}/ of the team as $KAM_MANAGER_USER"
   call GET "$API/calls/today/?kam=$ME_ID"; expect 200 "GET /calls/today/?kam= a team member, as $KAM_MANAGER_USER"
+  call GET "$API/performance/team/"; expect 200 "GET /performance/team/ as $KAM_MANAGER_USER"
+  call GET "$API/performance/?owner=$ME_ID"; expect 200 "GET /performance/?owner= a team member, as $KAM_MANAGER_USER"
   call POST "$API/leads/$LEAD_ID/reassign/" "$(jq -nc --argjson k "$ME_ID" '{kam: $k, reason: "API check"}')"
   expect 409 "POST /leads/{id}/reassign/ to the KAM who already owns it"
   if [ -n "$OTHER_KAM_ID" ]; then

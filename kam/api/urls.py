@@ -11,6 +11,7 @@ v1 = [
     path("", include("leads.api.urls")),
     path("", include("contacts.api.urls")),
     path("", include("interactions.api.urls")),
+    path("", include("performance.api.urls")),
 ]
 
 urlpatterns = [

@@ -143,6 +143,7 @@ OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     "api:lead-restore": Api(lambda w: {"pk": w.archived_lead.pk}, methods=("post",)),
     "api:lead-reschedule": Api(lead, methods=("post",)),
     "api:lead-reassign": Api(lead, methods=("post",), managers_only=True),
+    "api:lead-performance": Api(lead),
     "api:contact-detail": Api(contact, methods=("get", "patch", "delete")),
     "api:interaction-detail": Api(lambda w: {"pk": w.interaction.pk}),
     "api:order-detail": Api(lambda w: {"pk": w.order.pk}),

@@ -19,6 +19,8 @@ from leads.api.serializers import (
 from leads.filters import LeadFilter
 from leads.models import Lead
 from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update, leads_reassign
+from performance.api.serializers import LeadPerformanceSerializer
+from performance.selectors import lead_performance_panel
 
 LEAD_EXAMPLE = {
     "id": 42,
@@ -235,3 +237,51 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
             handover_note=data.get("handover_note", ""),
         )
         return Response(self._read(lead))
+
+    @extend_schema(
+        summary="The account's performance",
+        description=(
+            "Its class, health score and the reasons for them, its ordering metrics, the latest changes of class "
+            "and its ordering pattern (orders per week over 26 weeks and per weekday, on the restaurant's calendar)."
+        ),
+        responses={200: LeadPerformanceSerializer},
+        examples=[
+            OpenApiExample(
+                "Slipping",
+                value={
+                    "lead": 42,
+                    "performance": {"lead": 42, "classification": "at_risk", "score": 48, "reasons": ["…"]},
+                    "history": [
+                        {
+                            "from_classification": "steady",
+                            "to_classification": "at_risk",
+                            "score": 48,
+                            "reasons": ["No order for 19 days; it usually orders every 7"],
+                            "changed_at": "2026-11-20T01:00:00Z",
+                        }
+                    ],
+                    "ordering_pattern": {
+                        "weeks": [{"label": "01 Jun", "orders": 2, "value": 19800.0}],
+                        "weekdays": [{"label": "Mon", "orders": 12}],
+                        "has_orders": True,
+                        "weekly_summary": "41 orders in 26 weeks …",
+                        "weekday_summary": "Orders mostly on Monday …",
+                        "time_zone": "Asia/Kolkata",
+                    },
+                },
+                response_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"], url_path="performance")
+    def performance(self, request, pk=None):
+        lead = self.get_object()
+        # The lead page's own selector: the API shows what the performance panel shows.
+        panel = lead_performance_panel(lead=lead, now=timezone.now())["performance_panel"]
+        data = {
+            "lead": lead.pk,
+            "performance": panel["performance"],
+            "history": panel["history"],
+            "ordering_pattern": panel["pattern"],
+        }
+        return Response(LeadPerformanceSerializer(data).data)
