@@ -200,6 +200,7 @@ expect 200 "GET /performance/ slipping accounts"
 call GET "$API/performance/?classification=excellent"; expect 400 "GET /performance/?classification=excellent"
 call GET "$API/performance/team/"; expect 200 "GET /performance/team/"
 call GET "$API/leads/$LEAD_ID/performance/"; expect 200 "GET /leads/{id}/performance/"
+call GET "$API/leads/$LEAD_ID/history/"; expect 200 "GET /leads/{id}/history/"
 
 echo "Scope: another team's KAM sees none of it"
 OTHER_TOKEN="$(token_for "$KAM_OTHER_USER" "$KAM_OTHER_PASSWORD")"
@@ -212,6 +213,7 @@ if [ -n "$OTHER_TOKEN" ]; then
   call GET "$API/interactions/$INTERACTION_ID/"; expect 404 "GET /interactions/{id}/ as $KAM_OTHER_USER"
   call GET "$API/orders/$ORDER_ID/"; expect 404 "GET /orders/{id}/ as $KAM_OTHER_USER"
   call GET "$API/leads/$LEAD_ID/performance/"; expect 404 "GET /leads/{id}/performance/ as $KAM_OTHER_USER"
+  call GET "$API/leads/$LEAD_ID/history/"; expect 404 "GET /leads/{id}/history/ as $KAM_OTHER_USER"
   call POST "$API/contacts/" "$CONTACT_BODY"; expect 400 "POST /contacts/ on $KAM_USER's lead as $KAM_OTHER_USER"
   TOKEN="$SAVED"
 else

@@ -144,6 +144,7 @@ OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     "api:lead-reschedule": Api(lead, methods=("post",)),
     "api:lead-reassign": Api(lead, methods=("post",), managers_only=True),
     "api:lead-performance": Api(lead),
+    "api:lead-history": Api(lead),
     "api:contact-detail": Api(contact, methods=("get", "patch", "delete")),
     "api:interaction-detail": Api(lambda w: {"pk": w.interaction.pk}),
     "api:order-detail": Api(lambda w: {"pk": w.order.pk}),

@@ -195,3 +195,65 @@ class ReassignSerializer(serializers.Serializer):
     handover_note = serializers.CharField(
         required=False, allow_blank=True, max_length=5000, help_text="For the incoming KAM: what they need to know."
     )
+
+
+PERSON_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    "required": ["id", "name"],
+}
+
+
+@extend_schema_field(PERSON_SCHEMA)
+class PersonField(serializers.Field):
+    """A user as {id, name}, or null (a change made outside a request, by a task or the shell)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, user):
+        return {"id": user.pk, "name": str(user)}
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    from_status = serializers.CharField(help_text="Empty for the creation.")
+    to_status = serializers.ChoiceField(choices=LeadStatus.choices)
+    changed_by = PersonField()
+    changed_at = InstantField()
+    note = serializers.CharField()
+
+
+class AssignmentSerializer(serializers.Serializer):
+    from_owner = PersonField()
+    to_owner = PersonField()
+    assigned_by = PersonField()
+    assigned_at = InstantField()
+    reason = serializers.CharField()
+    handover_note = serializers.CharField()
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = InstantField()
+    by = PersonField()
+    subject = serializers.CharField(help_text='"Account", "Contact Ramesh Kumar", "Order MKT-12"')
+    action = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    reason = serializers.CharField()
+    changes = FieldChangeSerializer(many=True)
+
+
+class LeadHistorySerializer(serializers.Serializer):
+    status_changes = StatusChangeSerializer(many=True, help_text="The pipeline, newest first.")
+    assignments = AssignmentSerializer(many=True, help_text="Changes of KAM, newest first.")
+    handover = AssignmentSerializer(allow_null=True, help_text="The note left for the KAM who has it now.")
+    changes = HistoryEntrySerializer(
+        many=True, help_text="Who changed which field of the account, its contacts, orders."
+    )
+    more_changes = serializers.IntegerField(help_text="Older changes not listed.")

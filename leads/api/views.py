@@ -11,6 +11,7 @@ from kam.api.schema import ERRORS
 from kam.api.views import ListRetrieveMixin, ScopedViewSet
 from leads.api.serializers import (
     LeadCreateSerializer,
+    LeadHistorySerializer,
     LeadSerializer,
     ReassignSerializer,
     RescheduleSerializer,
@@ -18,6 +19,7 @@ from leads.api.serializers import (
 )
 from leads.filters import LeadFilter
 from leads.models import Lead
+from leads.selectors import lead_audit, lead_status_history
 from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update, leads_reassign
 from performance.api.serializers import LeadPerformanceSerializer
 from performance.selectors import lead_performance_panel
@@ -285,3 +287,63 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
             "ordering_pattern": panel["pattern"],
         }
         return Response(LeadPerformanceSerializer(data).data)
+
+    @extend_schema(
+        summary="The account's history",
+        description=(
+            "What the lead page's audit panel shows: the status changes, every change of KAM with its reason and "
+            "handover note, and who changed which field of the account, its contacts and its orders."
+        ),
+        responses={200: LeadHistorySerializer},
+        examples=[
+            OpenApiExample(
+                "Handed over",
+                value={
+                    "status_changes": [
+                        {
+                            "from_status": "new",
+                            "to_status": "contacted",
+                            "changed_by": {"id": 7, "name": "Aarav Shah"},
+                            "changed_at": "2026-11-20T05:12:00Z",
+                            "note": "First connected call",
+                        }
+                    ],
+                    "assignments": [
+                        {
+                            "from_owner": {"id": 7, "name": "Aarav Shah"},
+                            "to_owner": {"id": 9, "name": "Priya Nair"},
+                            "assigned_by": {"id": 2, "name": "Meera Iyer"},
+                            "assigned_at": "2026-11-22T09:00:00Z",
+                            "reason": "Territory change",
+                            "handover_note": "Owner prefers WhatsApp",
+                        }
+                    ],
+                    "handover": None,
+                    "changes": [
+                        {
+                            "at": "2026-11-21T10:00:00Z",
+                            "by": {"id": 7, "name": "Aarav Shah"},
+                            "subject": "Account",
+                            "action": "changed",
+                            "reason": "",
+                            "changes": [{"label": "Call frequency days", "old": "7", "new": "14"}],
+                        }
+                    ],
+                    "more_changes": 0,
+                },
+                response_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        lead = self.get_object()
+        audit = lead_audit(lead=lead)
+        data = {
+            "status_changes": lead_status_history(lead=lead),
+            "assignments": audit["audit_assignments"],
+            "handover": audit["audit_handover"],
+            "changes": audit["audit_history"],
+            "more_changes": audit["audit_history_more"],
+        }
+        return Response(LeadHistorySerializer(data).data)

@@ -426,3 +426,29 @@ def test_an_admin_reassigns_across_teams(api_admin, kam_a, kam_b):
     response = api_admin.post(f"{detail(lead)}reassign/", {"kam": kam_b.pk, "reason": "Reorg"}, format="json")
     assert response.status_code == 200
     assert response.json()["owner"] == kam_b.pk
+
+
+# --- history -------------------------------------------------------------------------------------------------
+
+
+def test_history_shows_status_changes_reassignments_and_field_changes(api_manager, manager, kam_a, teammate):
+    lead = LeadFactory(owner=kam_a, call_frequency_days=7)
+    api_manager.patch(detail(lead), {"call_frequency_days": 14}, format="json")
+    api_manager.post(f"{detail(lead)}transition/", {"status": "contacted", "note": "Spoke"}, format="json")
+    body = {"kam": teammate.pk, "reason": "Territory change", "handover_note": "Prefers WhatsApp"}
+    api_manager.post(f"{detail(lead)}reassign/", body, format="json")
+
+    history = api_manager.get(f"{detail(lead)}history/").json()
+    change = history["status_changes"][0]
+    assert (change["from_status"], change["to_status"], change["note"]) == ("new", "contacted", "Spoke")
+    assert change["changed_by"] == {"id": manager.pk, "name": str(manager)}
+    assignment = history["assignments"][0]
+    assert (assignment["from_owner"]["id"], assignment["to_owner"]["id"]) == (kam_a.pk, teammate.pk)
+    assert assignment["reason"] == "Territory change"
+    assert history["handover"]["handover_note"] == "Prefers WhatsApp"
+    labels = [c["label"] for entry in history["changes"] for c in entry["changes"]]
+    assert any("frequency" in label.lower() for label in labels)
+
+
+def test_history_of_another_kams_lead_is_404(api_b, kam_a):
+    assert api_b.get(f"{detail(LeadFactory(owner=kam_a))}history/").status_code == 404
