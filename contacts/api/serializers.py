@@ -40,13 +40,6 @@ class ContactSerializer(ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def validate(self, attrs):
-        phone = attrs.get("phone", getattr(self.instance, "phone", ""))
-        email = attrs.get("email", getattr(self.instance, "email", ""))
-        if not phone and not email:
-            raise serializers.ValidationError({"phone": ["Give a phone number or an e-mail address."]})
-        return attrs
-
 
 class ContactUpdateSerializer(ContactSerializer):
     lead = serializers.PrimaryKeyRelatedField(read_only=True)

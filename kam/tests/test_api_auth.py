@@ -197,3 +197,28 @@ def test_a_success_resets_the_failure_count_and_records_the_sign_in(settings, ap
     assert kam_a.last_login is not None
     for _ in range(limit - 1):
         assert obtain(api_anonymous, "kam_a", "wrong").status_code == 401
+
+
+def test_throttle_counters_live_in_the_shared_cache_redis_in_production(settings, api_a, kam_a):
+    """With the Redis cache (what REDIS_URL selects), the count is shared: a second process would see it."""
+    import uuid
+
+    import redis
+
+    prefix = f"throttle-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.TEST_REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "2/minute", "anon": "2/minute", "token": "2/minute"},
+    }
+    assert api_a.get("/api/v1/me/").status_code == 200
+    assert api_a.get("/api/v1/me/").status_code == 200
+    assert api_a.get("/api/v1/me/").status_code == 429
+    keys = redis.Redis.from_url(settings.TEST_REDIS_URL).keys(f"{prefix}:*")
+    assert any(f"throttle_user_{kam_a.pk}".encode() in key for key in keys)
