@@ -15,6 +15,7 @@ import datetime as dt
 from functools import partial
 
 from django.contrib.auth.signals import user_logged_in
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -95,8 +96,6 @@ class ScopedViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": self.detail_url(instance)})
 
     def detail_url(self, instance) -> str:
-        from django.urls import reverse
-
         return self.request.build_absolute_uri(reverse(f"api:{self.basename}-detail", args=[instance.pk]))
 
 
