@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev assets chromium migrate seed lint check worker beat clean
+.PHONY: run test install install-dev assets chromium jq migrate seed lint check worker beat clean
 
 run: install assets ## Install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite by default)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -14,7 +14,7 @@ run: install assets ## Install, migrate, load demo data and serve http://127.0.0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install-dev assets chromium ## Install test needs and run the whole suite (PostgreSQL when DATABASE_URL names one)
+test: install-dev assets chromium jq ## Install test needs and run the whole suite (PostgreSQL when DATABASE_URL names one)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 $(BIN)/python:
@@ -41,6 +41,13 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# scripts/test_endpoints.sh (run by the suite against a live server) drives the API with curl and jq.
+jq:
+	@command -v jq >/dev/null 2>&1 || { \
+		echo "Installing jq for scripts/test_endpoints.sh"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq jq >/dev/null; fi; }
 
 migrate: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

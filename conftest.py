@@ -8,6 +8,14 @@ from kam.models import Role
 from kam.tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached values (API throttle counters above all) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def manager(db):
     return UserFactory(username="manager", role=Role.MANAGER, time_zone="Asia/Kolkata")

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from kam.timezones import validate_time_zone, zone
 
@@ -86,3 +87,30 @@ class User(AbstractUser):
     @property
     def zone(self):
         return zone(self.time_zone)
+
+
+class IdempotencyKey(models.Model):
+    """The first response to an API POST sent with an `Idempotency-Key` header, replayed on a retry.
+
+    Phones on patchy networks resend a request whose answer they never got; the retry must not create a
+    second call log or order. One row per (user, key); rows older than IDEMPOTENCY_KEY_TTL are purged.
+    """
+
+    user = models.ForeignKey("kam.User", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of method, path and body: the same key with another request is refused, not replayed.
+    request_fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    # Empty while the first request is being handled (the row is locked and not yet committed then).
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_location = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"

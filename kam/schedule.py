@@ -25,4 +25,9 @@ BEAT_SCHEDULE = {
         "crontab": {"minute": "5", "hour": "*"},
         "description": "E-mail each manager their team report at the start of their day.",
     },
+    "purge-idempotency-keys": {
+        "task": "kam.tasks.purge_idempotency_keys",
+        "crontab": {"minute": "45", "hour": "*"},
+        "description": "Forget API Idempotency-Keys past their time to live (IDEMPOTENCY_KEY_TTL_HOURS).",
+    },
 }

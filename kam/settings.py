@@ -1,5 +1,6 @@
 """KAM settings: every deploy-specific value comes from the environment (see .env.example)."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -234,19 +235,58 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kam.api.schema.KamAutoSchema",
+    "EXCEPTION_HANDLER": "kam.api.errors.exception_handler",
+    # Counters live in the default cache: Redis in production, so every process shares them.
+    "DEFAULT_THROTTLE_CLASSES": ["kam.api.throttles.UserThrottle", "kam.api.throttles.AnonThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="600/minute"),
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "token": env("API_THROTTLE_TOKEN", default="20/minute"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # The token view sends user_logged_in itself, which records last_login (and resets axes' failure count).
+    "UPDATE_LAST_LOGIN": False,
+}
+# Retries with the same Idempotency-Key are answered from the first response for at least this long.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 SPECTACULAR_SETTINGS = {
     "TITLE": "KAM API",
-    "DESCRIPTION": "Leads, points of contact, interactions, orders, call planning and account performance.",
+    "DESCRIPTION": (
+        "Leads, points of contact, interactions, orders, call planning and account performance.\n\n"
+        "Authenticate with `POST /api/v1/auth/token/` and send `Authorization: Bearer <access>`. Times are "
+        'ISO 8601 in UTC. Every error is `{"error": {"code", "message", "fields"}}`. POSTs accept an '
+        "`Idempotency-Key` header for safe retries."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": False},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kam.api.schema.allow_empty_query_values",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "ClassificationEnum": "performance.models.Classification",
+        "RoleEnum": "kam.models.Role",
+        "ContactRoleEnum": "contacts.models.ContactRole",
+    },
 }
 
 # One JSON object per line with the request id in production (kam/logging.py); readable text in development.

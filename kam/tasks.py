@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from kam.api.idempotency import purge_expired
+
 logger = logging.getLogger(__name__)
 
 
@@ -12,3 +14,9 @@ def ping() -> str:
     """A round trip through the broker and a worker: the smoke test and operators use it to prove the queue works."""
     logger.info("pong")
     return "pong"
+
+
+@shared_task(name="kam.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Forget API Idempotency-Keys past their time to live; one DELETE, safe to re-run."""
+    return purge_expired()

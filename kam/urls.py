@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("kam.api.urls")),
     path("leads/", include("leads.urls")),
     path("today/", interaction_views.today, name="today"),
     path("performance/", include("performance.urls")),
@@ -17,3 +18,9 @@ urlpatterns = [
     # Logging and the timeline sit under /leads/<id>/ beside the lead page; their own app owns them.
     path("", include("interactions.urls")),
 ]
+
+# Under /api/ errors answer in the API's JSON shape; elsewhere Django's pages (templates/404.html, 500.html).
+handler400 = "kam.api.errors.bad_request"
+handler403 = "kam.api.errors.permission_denied"
+handler404 = "kam.api.errors.page_not_found"
+handler500 = "kam.api.errors.server_error"

@@ -91,10 +91,13 @@ class ManagerPage:
 
 @dataclass(frozen=True)
 class Api:
-    """A REST endpoint under /api/: anonymous gets 401. `methods` are checked for outsiders (404)."""
+    """A REST endpoint under /api/: anonymous gets 401. `methods` are checked for outsiders (404); the object is
+    looked up before the method, so a POST-only action answers an outsider's GET with 404 too. `managers_only`:
+    as ManagerPage (every KAM 403 whatever the id, another team's manager 404)."""
 
     kwargs: Kwargs
     methods: tuple[str, ...] = ("get",)
+    managers_only: bool = False
 
 
 def lead(w: World) -> dict:
@@ -134,12 +137,23 @@ OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     # --- reassignment (KAM change) ---
     "leads:reassign": ManagerPage(lead, post=lambda w: {"to": w.lead.owner.pk, "reason": "Outsider"}),
     # --- performance: add its URLs here ---
-    # --- API (/api/…): add entries as Api(...), e.g. "api:lead-detail": Api(lead, methods=("get", "patch")) ---
+    # --- API (/api/v1/…) ---
+    "api:lead-detail": Api(lead, methods=("get", "patch", "delete")),
+    "api:lead-transition": Api(lead, methods=("post",)),
+    "api:lead-restore": Api(lambda w: {"pk": w.archived_lead.pk}, methods=("post",)),
+    "api:lead-reschedule": Api(lead, methods=("post",)),
+    "api:lead-reassign": Api(lead, methods=("post",), managers_only=True),
+    "api:lead-performance": Api(lead),
+    "api:lead-history": Api(lead),
+    "api:contact-detail": Api(contact, methods=("get", "patch", "delete")),
+    "api:interaction-detail": Api(lambda w: {"pk": w.interaction.pk}),
+    "api:order-detail": Api(lambda w: {"pk": w.order.pk}),
 }
 
 # Patterns that take an argument without naming an object in anyone's scope.
 NOT_OBJECT_URLS: dict[str, str] = {
     "password_reset_confirm": "a signed one-time token from an e-mail, checked by Django itself",
+    "api-not-found": "the API's catch-all: a JSON 404 for any /api/ path no endpoint matches",
 }
 
 # Django admin is left out: its change views are scoped by the admin classes (ModelAdmin.get_queryset through
@@ -226,7 +240,7 @@ def test_only_the_scope_reaches_each_object_url(
     api = isinstance(entry, Api)
     urls = _urls(name, entry.kwargs(world))
 
-    managers_only = isinstance(entry, ManagerPage)
+    managers_only = isinstance(entry, ManagerPage) or (api and entry.managers_only)
     for outsider in (kam_b, teammate, other_manager):
         client = _signed_in(outsider, api=api)
         refused = 403 if managers_only and outsider.is_kam else 404
@@ -239,7 +253,7 @@ def test_only_the_scope_reaches_each_object_url(
                 for method in entry.methods:
                     if method != "get":
                         response = getattr(client, method)(url, {}, format="json")
-                        assert response.status_code == 404, f"{outsider} {method.upper()} {url}"
+                        assert response.status_code == refused, f"{outsider} {method.upper()} {url}"
 
     anonymous = APIClient() if api else Client()
     for url in urls:
@@ -252,10 +266,15 @@ def test_only_the_scope_reaches_each_object_url(
 
     if managers_only:
         # Even the owner: a KAM may never use it, and gets the same 403 for an id that does not exist.
-        assert _signed_in(kam_a).get(urls[0]).status_code == 403
+        assert _signed_in(kam_a, api=api).get(urls[0]).status_code == 403
         missing = reverse(name, kwargs=dict.fromkeys(entry.kwargs(world), 999999999))
-        assert _signed_in(kam_a).get(missing).status_code == 403
-    if isinstance(entry, Page | ManagerPage | Api):
+        assert _signed_in(kam_a, api=api).get(missing).status_code == 403
+    if api and entry.methods == ("post",):
+        # A POST-only action: the insiders reach it (the body may be refused as invalid, never as out of scope).
+        for insider in (manager, admin_user) if managers_only else (manager, admin_user, kam_a):
+            response = _signed_in(insider, api=True).post(urls[0], {}, format="json")
+            assert response.status_code not in (403, 404) and response.status_code < 500, f"{insider} POST {urls[0]}"
+    elif isinstance(entry, Page | ManagerPage | Api):
         for insider in (manager, admin_user) if managers_only else (manager, admin_user, kam_a):
             response = _signed_in(insider, api=api).get(urls[0])
             assert response.status_code not in (403, 404) and response.status_code < 500, f"{insider} GET {urls[0]}"
