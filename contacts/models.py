@@ -37,6 +37,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "name", "id"]
+        # On PostgreSQL, name and phone also have trigram indexes for the lead search (migration 0003).
         constraints = [
             models.UniqueConstraint(fields=["lead"], condition=Q(is_primary=True), name="contact_one_primary_per_lead"),
             models.CheckConstraint(condition=~Q(phone="") | ~Q(email=""), name="contact_phone_or_email"),
@@ -47,9 +48,23 @@ class Contact(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
     @property
+    def phone_e164(self) -> str:
+        """The number in E.164, "" when there is none.
+
+        Formatting a number takes tens of microseconds and lists use it several times a row (tel: link, WhatsApp
+        link, API field), so it is done once per loaded number; assigning a new number formats again.
+        """
+        phone = self.phone
+        memo = self.__dict__.get("_phone_e164")
+        if memo is None or memo[0] is not phone:
+            memo = (phone, phone.as_e164 if phone else "")
+            self.__dict__["_phone_e164"] = memo
+        return memo[1]
+
+    @property
     def phone_digits(self) -> str:
-        return self.phone.as_e164.lstrip("+") if self.phone else ""
+        return self.phone_e164.lstrip("+")
 
     @property
     def whatsapp_url(self) -> str:
-        return f"https://wa.me/{self.phone_digits}" if self.phone else ""
+        return f"https://wa.me/{self.phone_digits}" if self.phone_e164 else ""

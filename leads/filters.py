@@ -81,7 +81,9 @@ class LeadOrderingFilter(django_filters.OrderingFilter):
 
 class LeadFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
-    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
+    # distinct=False: status is a column of the lead itself, so no join can repeat a row; django-filter's default
+    # DISTINCT would sort every matching row on all its columns (and wrap the page count in a subquery).
+    status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices, distinct=False)
     city = django_filters.CharFilter(lookup_expr="iexact", max_length=80)
     owner = django_filters.ModelChoiceFilter(queryset=owner_choices, label="KAM")
     due = django_filters.ChoiceFilter(choices=Due.choices, method="filter_due", label="Call due")

@@ -11,8 +11,10 @@ from performance.models import Classification
 
 class PerformanceFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
+    # distinct=False: the class is a column of the row itself, so no join can repeat a row, and django-filter's
+    # default DISTINCT would sort every matching row on all its columns.
     classification = django_filters.MultipleChoiceFilter(
-        choices=Classification.choices, widget=forms.CheckboxSelectMultiple, label="Class"
+        choices=Classification.choices, widget=forms.CheckboxSelectMultiple, label="Class", distinct=False
     )
     owner = django_filters.ModelChoiceFilter(field_name="lead__owner", queryset=owner_choices, label="KAM")
     # With no sort chosen the view's order stands: the accounts that need attention first.

@@ -91,7 +91,7 @@ class TodayContactSerializer(serializers.Serializer):
     prefers_whatsapp = serializers.BooleanField()
 
     def get_phone(self, contact) -> str:
-        return contact.phone.as_e164 if contact.phone else ""
+        return contact.phone_e164
 
 
 class TodayLeadSerializer(ModelSerializer):
