@@ -14,6 +14,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+OVERFLOWS = "document.documentElement.scrollWidth > window.innerWidth"
+WIDEST_ELEMENTS = """
+[...document.querySelectorAll("body *")]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-5)
+  .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`
+    + ` (${Math.round(el.getBoundingClientRect().right)}px): ${(el.textContent || "").trim().slice(0, 60)}`)
+"""
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
@@ -65,9 +73,18 @@ def screenshot(page):
         overflow = {}
         for label, (width, height) in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": height})
-            page.wait_for_timeout(100)
+            # Charts resize on the frames after the viewport changes (a ResizeObserver); on a busy machine that takes
+            # longer than a fixed pause, so wait up to 3 s for the layout to fit. Real overflow stays and is caught.
+            # (Polled from here: wait_for_function evaluates a string, which our CSP forbids.)
+            for _ in range(30):
+                page.wait_for_timeout(100)
+                if not page.evaluate(OVERFLOWS):
+                    break
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-            overflow[label] = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            overflow[label] = page.evaluate(OVERFLOWS)
+            if overflow[label]:
+                # Name the culprits in the captured output, so a failure says what to fix.
+                print(f"{name} at {width}px is wider than the screen because of:", page.evaluate(WIDEST_ELEMENTS))
         page.set_viewport_size({"width": 1280, "height": 900})
         return overflow
 
