@@ -215,22 +215,32 @@ print(f"ok   web access line and worker task line are JSON with request_id {requ
 PY
 
 STEP="celery beat loading the schedule"
-python manage.py shell --verbosity 0 -c "
+# django-celery-beat >= 2.8 loads only the crontab entries due within two hours of now (and re-reads
+# the table every 5 minutes), so a nightly entry is absent from beat's log at most hours of the day.
+# Every entry must be in the table; beat must have loaded exactly those its own filter picks now.
+EXPECTED="$(python manage.py shell --verbosity 0 -c "
 from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 from kam.schedule import BEAT_SCHEDULE
 missing = set(BEAT_SCHEDULE) - set(PeriodicTask.objects.filter(enabled=True).values_list('name', flat=True))
 assert not missing, f'periodic tasks missing from the database: {missing}'
-"
+scheduler = DatabaseScheduler.__new__(DatabaseScheduler)
+hour_filter = getattr(scheduler, '_get_crontab_exclude_query', None)  # absent before 2.8: all load
+due_soon = PeriodicTask.objects.enabled().exclude(hour_filter()) if hour_filter else PeriodicTask.objects.enabled()
+names = sorted(set(BEAT_SCHEDULE) & set(due_soon.values_list('name', flat=True)))
+assert names, 'no entry of kam/schedule.py is loadable now: the hourly ones always are'
+print(' '.join(names))
+")"
 for _ in $(seq 1 60); do
   alive_or_fail
   grep -q "Current schedule" "${LOGS}/beat.log" && break
   sleep 0.5
 done
 grep -q "beat: Starting" "${LOGS}/beat.log" || fail "celery beat did not start"
-for name in $(python -c "from kam.schedule import BEAT_SCHEDULE; print(' '.join(BEAT_SCHEDULE))"); do
+for name in ${EXPECTED}; do
   grep "Current schedule" "${LOGS}/beat.log" | grep -q "${name}" || fail "beat did not load ${name} from the database"
 done
-echo "ok   beat started with the DatabaseScheduler and loaded every entry of kam/schedule.py"
+echo "ok   beat started with the DatabaseScheduler; every entry of kam/schedule.py is in the table; loaded now: ${EXPECTED}"
 
 STEP="everything still running"
 alive_or_fail
