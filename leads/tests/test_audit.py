@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from contacts.services import contact_create, contact_remove, contact_update
@@ -13,6 +14,14 @@ from leads.selectors import lead_audit
 from leads.services import lead_create, lead_transition, lead_update, leads_reassign
 
 NOW = dt.datetime(2026, 11, 24, 6, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    # Field history is stamped with the clock, and the services here are given dates around NOW: keep the two in
+    # step, or a change made "today" sorts after one made on NOW + 1 day once today is past it.
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from decimal import Decimal
 from urllib.parse import quote, unquote
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,7 +67,8 @@ def test_reassign_moves_the_owner_and_records_who_when_and_why(manager, kam_a, t
 
 
 def test_field_history_shows_who_moved_the_account(manager, kam_a, teammate):
-    lead = LeadFactory(owner=kam_a)
+    with time_machine.travel(NOW - dt.timedelta(days=1)):  # history is stamped with the clock: before the move
+        lead = LeadFactory(owner=kam_a)
     leads_reassign(leads=[lead], to=teammate, by=manager, reason="Territory change", now=NOW)
 
     latest, before = lead.history.order_by("-history_date", "-history_id")[:2]
