@@ -22,6 +22,10 @@ TIMELINE_PAGE_SIZE = 20
 HOLIDAY_HORIZON_DAYS = 14
 # How far ahead the Today date picker may look.
 TODAY_MAX_DAYS_AHEAD = 365
+# Rows per section the Today page renders at first, and per "show more": a backlog of hundreds of overdue calls
+# must not make the page slow; the best-ranked come first anyway.
+TODAY_SECTION_SIZE = 25
+TODAY_SECTIONS = ("overdue", "due")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -43,6 +47,22 @@ class TodayRow:
     def recent_value(self) -> Decimal | None:
         performance = getattr(self.lead, "performance", None)
         return performance.value_30d if performance is not None else None
+
+
+@dataclass(frozen=True)
+class TodaySection:
+    name: str  # "overdue" or "due"
+    rows: list[TodayRow]
+    offset: int
+    total: int
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + len(self.rows)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.next_offset
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,16 @@ class TodayCalls:
 
     def due_rows(self) -> list[TodayRow]:
         return [self.row(lead) for lead in self.due]
+
+    def section(self, name: str, *, offset: int = 0, limit: int | None = TODAY_SECTION_SIZE) -> TodaySection:
+        """Rows `offset` to `offset + limit` of the "overdue" or "due" section, with the section's total: two
+        queries at most (the count only when the slice is full), whatever the backlog."""
+        queryset = {"overdue": self.overdue, "due": self.due}[name]
+        leads = list(queryset[offset : offset + limit] if limit is not None else queryset[offset:])
+        total = offset + len(leads)
+        if limit is not None and len(leads) == limit:
+            total = queryset.count()
+        return TodaySection(name=name, rows=[self.row(lead) for lead in leads], offset=offset, total=total)
 
     def find(self, lead_id: int) -> TodayRow | None:
         """The row of one lead if it is still on this list (after a call was logged on it)."""

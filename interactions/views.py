@@ -268,6 +268,14 @@ def _kam_for_today(request):
     return get_object_or_404(get_user_model().objects.team_of(user), pk=int(raw))
 
 
+def _more_query(request) -> str:
+    """The page's own query (whose list, which day) for its "show more" links, without their own parameters."""
+    query = request.GET.copy()
+    for name in ("more", "offset"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def today(request):
     user = request.user
     kam = _kam_for_today(request)
@@ -284,16 +292,33 @@ def today(request):
         else:
             day = picked
     calls = selectors.today_calls(kam=kam, now=now, day=day)
-    overdue_rows, due_rows = calls.overdue_rows(), calls.due_rows()
     origin = Origin(name="today", day=day if day != kam_today else None, kam_id=kam.pk if kam != user else None)
+    # ?more=<section>: the whole of that section (a plain link); with htmx, only its next rows from ?offset=.
+    more = request.GET.get("more", "")
+    more = more if more in selectors.TODAY_SECTIONS else ""
+    if more and request.htmx:
+        offset = request.GET.get("offset", "")
+        offset = int(offset) if offset.isdigit() and len(offset) < 7 else 0
+        section = calls.section(more, offset=offset)
+        return render(
+            request,
+            "interactions/today.html#more",
+            {"section": section, "calls": calls, "origin": origin, "more_query": _more_query(request)},
+        )
+    sections = {
+        name: calls.section(name, limit=None if name == more else selectors.TODAY_SECTION_SIZE)
+        for name in selectors.TODAY_SECTIONS
+        if name == "due" or calls.is_today
+    }
     context = {
         "calls": calls,
         "kam": kam,
         "viewing_other": kam.pk != user.pk,
-        "overdue_rows": overdue_rows,
-        "due_rows": due_rows,
-        "overdue_count": len(overdue_rows),
-        "due_count": len(due_rows),
+        "overdue": sections.get("overdue"),
+        "due": sections["due"],
+        "overdue_count": sections["overdue"].total if "overdue" in sections else 0,
+        "due_count": sections["due"].total,
+        "more_query": _more_query(request),
         "slipping": performance_selectors.slipping_accounts(owner=kam, now=now) if calls.is_today else [],
         "team": list(get_user_model().objects.team_of(user)) if user.role in (Role.MANAGER, Role.ADMIN) else [],
         "form": form,

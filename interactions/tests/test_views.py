@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.tests.factories import ContactFactory
+from interactions import selectors
 from interactions.models import CallOutcome, Interaction, Order
 from interactions.tests.conftest import KOLKATA, at
 from interactions.tests.factories import InteractionFactory, OrderFactory
@@ -371,6 +372,33 @@ def test_today_runs_the_same_queries_with_1_and_10_rows(client_a, kam_a, django_
     with django_assert_num_queries(len(one.captured_queries)):
         response = client_a.get(reverse("today"))
     assert response.content.decode().count('id="today-row-') == 10
+
+
+def test_a_long_backlog_shows_the_first_rows_and_the_rest_on_request(client_a, kam_a, django_assert_num_queries):
+    size = selectors.TODAY_SECTION_SIZE
+    leads = [due_lead(kam_a, at(KOLKATA, 2026, 11, 16, 10), name=f"Backlog {i:02d}") for i in range(size + 7)]
+    for i, lead in enumerate(leads):  # ranked by recent order value: Backlog 00 first
+        AccountPerformanceFactory(lead=lead, value_30d=Decimal(100_000 - i))
+    with django_assert_num_queries(6):  # session, user, overdue + its count, due (short: no count), slipping
+        response = client_a.get(reverse("today"))
+    html, page = response.content.decode(), text(response)
+    assert html.count('id="today-row-') == size
+    assert "Backlog 00" in page and f"Backlog {size - 1:02d}" in page and f"Backlog {size:02d}" not in page
+    assert 'id="overdue-count">32<' in html and "Show 7 more" in page
+
+    more = client_a.get(reverse("today"), {"more": "overdue", "offset": str(size)}, **HTMX)
+    assert b"<html" not in more.content and more.content.decode().count('id="today-row-') == 7
+    assert f"Backlog {size:02d}" in text(more) and "Show" not in text(more)
+
+    everything = client_a.get(reverse("today"), {"more": "overdue"})  # the plain link, without JavaScript
+    assert everything.content.decode().count('id="today-row-') == size + 7 and "Show 7 more" not in text(everything)
+
+
+@pytest.mark.parametrize("offset", ["", "-3", "x", "99999999999"])
+def test_a_bad_offset_starts_the_section_again(client_a, kam_a, offset):
+    due_lead(kam_a, at(KOLKATA, 2026, 11, 16, 10), name="Only One")
+    response = client_a.get(reverse("today"), {"more": "overdue", "offset": offset}, **HTMX)
+    assert response.status_code == 200 and "Only One" in text(response)
 
 
 def test_the_date_picker_shows_a_later_days_plan(client_a, kam_a):

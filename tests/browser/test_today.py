@@ -90,3 +90,36 @@ def test_a_bad_time_is_refused_in_place_and_keeps_what_was_typed(sign_in, kam_a,
     assert not Interaction.objects.exists()
     row.get_by_role("link", name="Cancel").click()
     expect(row.locator("form")).to_have_count(0)
+
+
+def test_show_more_continues_after_the_rows_left_on_the_page(sign_in, kam_a, live_server):
+    """A logged call removes its row; "Show more" must then start where the list now ends, skipping nobody."""
+    from decimal import Decimal
+
+    from interactions.selectors import TODAY_SECTION_SIZE
+    from performance.tests.factories import AccountPerformanceFactory
+
+    now = timezone.now()
+    leads = [
+        LeadFactory(owner=kam_a, name=f"Backlog {i:02d}", next_call_at=now, next_call_date=now.date())
+        for i in range(TODAY_SECTION_SIZE + 3)
+    ]
+    for i, lead in enumerate(leads):  # ranked by recent order value: Backlog 00 first
+        AccountPerformanceFactory(lead=lead, value_30d=Decimal(100_000 - i))
+
+    page = sign_in(kam_a)
+    page.wait_for_url(f"{live_server.url}/today/")
+    rows = page.locator("#due-list > [id^='today-row-']")
+    expect(rows).to_have_count(TODAY_SECTION_SIZE)
+
+    first = page.locator(f"#today-row-{leads[0].pk}")
+    first.get_by_role("link", name="Snooze Backlog 00").click()
+    first.get_by_role("button", name="In a week").click()
+    expect(page.locator(f"#today-row-{leads[0].pk}")).to_have_count(0)
+    expect(page.locator("#due-count")).to_have_text(str(TODAY_SECTION_SIZE + 2))
+
+    page.get_by_role("link", name="Show 3 more").click()
+    expect(rows).to_have_count(TODAY_SECTION_SIZE + 2)
+    shown = [int(i.split("-")[-1]) for i in rows.evaluate_all("rows => rows.map(r => r.id)")]
+    assert shown == [lead.pk for lead in leads[1:]]
+    expect(page.locator("[data-today-more]")).to_have_count(0)

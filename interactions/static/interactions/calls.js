@@ -11,4 +11,11 @@ if (!window.kamCallsReady) {
     slot.replaceChildren();
     if (opener) opener.focus();
   });
+  // "Show more" on Today continues after the rows the list holds now: a logged call may have removed some since
+  // the page was drawn, and a fixed offset would then skip as many.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const more = event.detail.elt.closest && event.detail.elt.closest("[data-today-more]");
+    const list = more && more.closest(".today-list");
+    if (list) event.detail.parameters.offset = list.querySelectorAll(":scope > [id^='today-row-']").length;
+  });
 }
