@@ -7,6 +7,11 @@ from simple_history.models import HistoricalRecords
 from leads.models import Lead, LeadScopedQuerySet
 
 
+def whatsapp_url(phone_e164: str) -> str:
+    """A wa.me link that opens a chat with the number ("" without one)."""
+    return f"https://wa.me/{phone_e164.lstrip('+')}" if phone_e164 else ""
+
+
 class ContactRole(models.TextChoices):
     OWNER = "owner", "Owner"
     MANAGER = "manager", "Manager"
@@ -67,4 +72,4 @@ class Contact(models.Model):
 
     @property
     def whatsapp_url(self) -> str:
-        return f"https://wa.me/{self.phone_digits}" if self.phone_e164 else ""
+        return whatsapp_url(self.phone_e164)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import TruncDate
 
+from contacts.selectors import CallContact, primary_contact_columns, primary_contact_of
 from interactions.models import CallOutcome, Interaction, InteractionKind, Order
 from interactions.planning import RestaurantCalendar, format_windows
 from kam.timezones import local_day_bounds, local_today
@@ -24,7 +26,7 @@ HOLIDAY_HORIZON_DAYS = 14
 TODAY_MAX_DAYS_AHEAD = 365
 # Rows per section the Today page renders at first, and per "show more": a backlog of hundreds of overdue calls
 # must not make the page slow; the best-ranked come first anyway.
-TODAY_SECTION_SIZE = 25
+TODAY_SECTION_SIZE = 10
 TODAY_SECTIONS = ("overdue", "due")
 
 
@@ -38,15 +40,13 @@ class TodayRow:
     days_overdue: int  # 0 when due on the day shown
     restaurant_now: dt.datetime  # the restaurant's wall clock at `now`
 
-    @property
-    def primary_contact(self):
-        # Django leaves the attribute unset when the LEFT JOIN found no primary contact.
-        return getattr(self.lead, "primary_contact", None)
+    @cached_property
+    def primary_contact(self) -> CallContact | None:
+        return primary_contact_of(self.lead)
 
     @property
     def recent_value(self) -> Decimal | None:
-        performance = getattr(self.lead, "performance", None)
-        return performance.value_30d if performance is not None else None
+        return self.lead.recent_value  # None: never computed
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,29 @@ class TodayCalls:
 def _planned_calls(kam) -> QuerySet:
     # Archived and lost leads have no next_call_at (the planning rules clear it), so owner + next_call_at is
     # the whole filter: exactly the lead_owner_next_call_idx range scan.
+    # Only what a row shows of the contact and the performance row, as columns of the lead's own row: model
+    # instances, phone parsing and the performance row's JSON (reasons, factors) would cost more than the query.
     return (
         Lead.objects.filter(owner=kam)
-        .annotate(primary_contact=FilteredRelation("contacts", condition=Q(contacts__is_primary=True)))
-        .select_related("performance", "primary_contact")
+        .only(*TODAY_LEAD_FIELDS)
+        .annotate(**primary_contact_columns(), recent_value=F("performance__value_30d"))
     )
 
+
+# What a Today row shows of the lead (page, API, digest); the rest (address, calling windows…) stays in the table.
+TODAY_LEAD_FIELDS = (
+    "name",
+    "city",
+    "status",
+    "owner_id",
+    "time_zone",
+    "call_frequency_days",
+    "last_call_at",
+    "last_connected_call_at",
+    "follow_up_at",
+    "next_call_at",
+    "next_call_date",
+)
 
 _BY_RECENT_VALUE = (F("performance__value_30d").desc(nulls_last=True), "next_call_at", "pk")
 

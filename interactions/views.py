@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -32,6 +33,7 @@ from kam.scoping import get_visible_or_404
 from kam.timezones import local_today
 from leads.models import Lead, LeadStatus
 from performance import selectors as performance_selectors
+from performance.filters import SLIPPING_QUERY
 
 # ---------------------------------------------------------------------------------------------------------
 # Where a form was opened from, and so where its answer goes
@@ -73,7 +75,7 @@ class Origin:
             fields["kam"] = str(self.kam_id)
         return fields
 
-    @property
+    @cached_property  # used four times on each Today row
     def query(self) -> str:
         return urlencode(self.fields)
 
@@ -268,6 +270,10 @@ def _kam_for_today(request):
     return get_object_or_404(get_user_model().objects.team_of(user), pk=int(raw))
 
 
+# The slipping accounts Today shows, by value at risk; the performance page lists them all.
+TODAY_SLIPPING_SHOWN = 10
+
+
 def _more_query(request) -> str:
     """The page's own query (whose list, which day) for its "show more" links, without their own parameters."""
     query = request.GET.copy()
@@ -319,7 +325,15 @@ def today(request):
         "overdue_count": sections["overdue"].total if "overdue" in sections else 0,
         "due_count": sections["due"].total,
         "more_query": _more_query(request),
-        "slipping": performance_selectors.slipping_accounts(owner=kam, now=now) if calls.is_today else [],
+        "slipping": (
+            performance_selectors.slipping_accounts(owner=kam, now=now, limit=TODAY_SLIPPING_SHOWN)
+            if calls.is_today
+            else []
+        ),
+        "slipping_limit": TODAY_SLIPPING_SHOWN,
+        "all_slipping_url": reverse("performance:index")
+        + SLIPPING_QUERY
+        + (f"&owner={kam.pk}" if kam.pk != user.pk else ""),
         "team": list(get_user_model().objects.team_of(user)) if user.role in (Role.MANAGER, Role.ADMIN) else [],
         "form": form,
         "origin": origin,

@@ -8,6 +8,9 @@ from leads.filters import owner_choices, search_condition
 from leads.models import Lead
 from performance.models import Classification
 
+# The query of the "Slipping" view of the performance page (also linked from Today).
+SLIPPING_QUERY = "?" + "&".join(f"classification={c.value}" for c in Classification.slipping())
+
 
 class PerformanceFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)

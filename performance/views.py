@@ -9,11 +9,9 @@ from django.views.generic import ListView
 from kam.models import Role
 from kam.scoping import ScopedQuerysetMixin
 from performance.exports import report_csv_rows
-from performance.filters import PerformanceFilter
+from performance.filters import SLIPPING_QUERY, PerformanceFilter
 from performance.models import AccountPerformance, Classification
 from performance.selectors import manager_report, report_since, risk_rank, team_chart, team_rows, team_summary
-
-SLIPPING_QUERY = "?" + "&".join(f"classification={c.value}" for c in Classification.slipping())
 
 
 class PerformanceIndexView(ScopedQuerysetMixin, ListView):

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from types import SimpleNamespace
 
 from rest_framework import serializers
 
@@ -127,6 +128,56 @@ class TodayRowSerializer(serializers.Serializer):
 
     def get_restaurant_time(self, row) -> str:
         return row.restaurant_now.isoformat(timespec="minutes")
+
+    def to_representation(self, row):
+        """The same as the declared fields give (a test compares the two), built directly: a backlog of hundreds of
+        rows through some twenty field objects each was most of the endpoint's time."""
+        fields = self._fast_fields()
+        lead, contact = row.lead, row.primary_contact
+        return {
+            "lead": {
+                "id": lead.pk,
+                "name": lead.name,
+                "city": lead.city,
+                "status": lead.status,
+                "time_zone": lead.time_zone,
+                "call_frequency_days": lead.call_frequency_days,
+                "last_call_at": fields.last_call_at(lead.last_call_at),
+                "last_connected_call_at": fields.last_connected_call_at(lead.last_connected_call_at),
+                "next_call_due": fields.next_call_due(lead.next_call_at),
+                "next_call_date": fields.next_call_date(lead.next_call_date),
+            },
+            "days_overdue": row.days_overdue,
+            "restaurant_time": self.get_restaurant_time(row),
+            "primary_contact": None
+            if contact is None
+            else {
+                "id": contact.id,
+                "name": contact.name,
+                "role": contact.role,
+                "phone": contact.phone_e164,
+                "whatsapp_url": contact.whatsapp_url,
+                "prefers_whatsapp": contact.prefers_whatsapp,
+            },
+            "recent_value": fields.recent_value(row.recent_value),
+        }
+
+    def _fast_fields(self):
+        """Each formatted value's own field, so formats stay those of the declaration (None stays None)."""
+        if not hasattr(self, "_fast"):
+            lead_fields = self.fields["lead"].fields
+
+            def of(field):
+                return lambda value: None if value is None else field.to_representation(value)
+
+            self._fast = SimpleNamespace(
+                **{
+                    name: of(lead_fields[name]) for name in ("last_call_at", "last_connected_call_at", "next_call_date")
+                },
+                next_call_due=of(lead_fields["next_call_due"]),
+                recent_value=of(self.fields["recent_value"]),
+            )
+        return self._fast
 
 
 class TodayKamSerializer(serializers.Serializer):

@@ -297,3 +297,39 @@ def test_today_query_count_does_not_grow_with_rows(api_a, kam_a):
 
 def test_today_needs_authentication(api_anonymous):
     assert api_anonymous.get(TODAY).status_code == 401
+
+
+def test_today_rows_built_directly_match_their_declared_fields(kam_a):
+    """The Today row serializer builds its dict by hand for speed; it must say exactly what its fields declare."""
+    from rest_framework import serializers
+
+    from interactions.api.serializers import TodayRowSerializer
+    from interactions.selectors import today_calls
+    from performance.tests.factories import AccountPerformanceFactory
+
+    now = dt.datetime(2026, 11, 19, 5, 30, tzinfo=dt.UTC)
+    dubai = LeadFactory(
+        owner=kam_a,
+        time_zone="Asia/Dubai",
+        country="AE",
+        call_frequency_days=7,
+        next_call_at=now - dt.timedelta(days=2),
+        next_call_date=(now - dt.timedelta(days=2)).date(),
+        last_call_at=now - dt.timedelta(days=9),
+        last_connected_call_at=now - dt.timedelta(days=9),
+    )
+    ContactFactory(lead=dubai, phone="+971501234567", role="chef", prefers_whatsapp=True, is_primary=True)
+    AccountPerformanceFactory(lead=dubai, value_30d=Decimal("48250.5"))
+    bare = LeadFactory(owner=kam_a, call_frequency_days=None, next_call_at=now, next_call_date=now.date())
+    calls = today_calls(kam=kam_a, now=now)
+    rows = calls.overdue_rows() + calls.due_rows()
+    assert {row.lead.pk for row in rows} == {dubai.pk, bare.pk}
+
+    serializer = TodayRowSerializer()
+    with timezone.override("Asia/Kolkata"):
+        for row in rows:
+            assert serializer.to_representation(row) == serializers.Serializer.to_representation(serializer, row)
+    built = {r["lead"]["id"]: r for r in (serializer.to_representation(row) for row in rows)}
+    assert built[dubai.pk]["primary_contact"]["phone"] == "+971501234567"
+    assert built[dubai.pk]["recent_value"] == "48250.50"
+    assert built[bare.pk]["primary_contact"] is None and built[bare.pk]["lead"]["last_call_at"] is None

@@ -70,10 +70,21 @@ def test_a_later_day_shows_only_that_days_plan(kam_a):
 def test_rows_carry_the_primary_contact_and_the_restaurants_clock(kam_a):
     lead = due(kam_a, at(DUBAI, 2026, 11, 19, 10), time_zone="Asia/Dubai", country="AE")
     ContactFactory(lead=lead, name="Not primary", is_primary=False)
-    primary = ContactFactory(lead=lead, name="Noura", is_primary=True)
+    primary = ContactFactory(
+        lead=lead, name="Noura", role="chef", phone="+971501234567", prefers_whatsapp=True, is_primary=True
+    )
     no_contact = due(kam_a, at(KOLKATA, 2026, 11, 19, 16), name="Nobody")
     rows = {row.lead.pk: row for row in today_calls(kam=kam_a, now=NOW).due_rows()}
-    assert rows[lead.pk].primary_contact == primary
+    contact = rows[lead.pk].primary_contact
+    assert (contact.id, contact.name, contact.get_role_display(), contact.phone_e164, contact.prefers_whatsapp) == (
+        primary.pk,
+        "Noura",
+        "Chef",
+        "+971501234567",
+        True,
+    )
+    assert contact.phone == primary.phone and contact.phone.as_international == "+971 50 123 4567"
+    assert contact.whatsapp_url == primary.whatsapp_url == "https://wa.me/971501234567"
     assert rows[lead.pk].restaurant_now == NOW and rows[lead.pk].restaurant_now.utcoffset() == dt.timedelta(hours=4)
     assert rows[no_contact.pk].primary_contact is None
 

@@ -384,7 +384,7 @@ def test_a_long_backlog_shows_the_first_rows_and_the_rest_on_request(client_a, k
     html, page = response.content.decode(), text(response)
     assert html.count('id="today-row-') == size
     assert "Backlog 00" in page and f"Backlog {size - 1:02d}" in page and f"Backlog {size:02d}" not in page
-    assert 'id="overdue-count">32<' in html and "Show 7 more" in page
+    assert f'id="overdue-count">{size + 7}<' in html and "Show 7 more" in page
 
     more = client_a.get(reverse("today"), {"more": "overdue", "offset": str(size)}, **HTMX)
     assert b"<html" not in more.content and more.content.decode().count('id="today-row-') == 7
@@ -503,7 +503,7 @@ def test_slipping_accounts_are_listed_when_there_are_any(client_a, kam_a, monkey
     assert "Slipping accounts Fading Grill" in text(client_a.get(reverse("today")))
     seen = {}
 
-    def slipping(*, owner, now):
+    def slipping(*, owner, now, limit):
         seen.update(owner=owner, now=now)
         return [performance]
 
@@ -511,3 +511,23 @@ def test_slipping_accounts_are_listed_when_there_are_any(client_a, kam_a, monkey
     page = text(client_a.get(reverse("today")))
     assert seen == {"owner": kam_a, "now": NOW}
     assert "Slipping accounts Fading Grill At risk 52,000 at risk orders fell 40% in 30 days" in page
+
+
+def test_today_shows_the_ten_most_valuable_slipping_accounts_and_links_to_all(client_a, manager_client, kam_a):
+    from interactions.views import TODAY_SLIPPING_SHOWN
+
+    for i in range(TODAY_SLIPPING_SHOWN + 2):
+        AccountPerformanceFactory(
+            lead=LeadFactory(owner=kam_a, name=f"Fading {i:02d}"),
+            classification="at_risk",
+            value_at_risk=Decimal(50_000 - i),
+            reasons=["value −40% against the previous 30 days"],
+        )
+    page = text(client_a.get(reverse("today")))
+    assert f"Fading {TODAY_SLIPPING_SHOWN - 1:02d}" in page and f"Fading {TODAY_SLIPPING_SHOWN:02d}" not in page
+    html = client_a.get(reverse("today")).content.decode()
+    assert 'href="/performance/?classification=at_risk&amp;classification=underperforming"' in html
+    # A manager looking at a KAM's day is sent to that KAM's slipping accounts.
+    html = manager_client.get(reverse("today"), {"kam": kam_a.pk}).content.decode()
+    query = f"classification=at_risk&amp;classification=underperforming&amp;owner={kam_a.pk}"
+    assert f'href="/performance/?{query}"' in html

@@ -53,19 +53,20 @@ def test_slipping_accounts_are_the_owners_at_risk_and_underperforming_ranked_by_
         ["a reason"],
         Decimal("90000"),
     )
-    assert first.primary_contact == contact and rows[1].primary_contact is None
+    assert (first.primary_contact.id, first.primary_contact.phone_e164) == (contact.pk, contact.phone_e164)
+    assert rows[1].primary_contact is None
 
 
-def test_slipping_accounts_run_two_queries_whatever_their_number(kam_a, django_assert_num_queries):
+def test_slipping_accounts_run_one_query_whatever_their_number(kam_a, django_assert_num_queries):
     def count_for(n):
         for _ in range(n):
             row = slipping(kam_a, Classification.AT_RISK, "1000")
             ContactFactory(lead=row.lead, is_primary=True)
-        with django_assert_num_queries(2):
-            return len(slipping_accounts(owner=kam_a, now=NOW))
+        with django_assert_num_queries(1):
+            return [(r.lead.name, r.primary_contact.name, r.reasons) for r in slipping_accounts(owner=kam_a, now=NOW)]
 
-    assert count_for(1) == 1
-    assert count_for(9) == 10
+    assert len(count_for(1)) == 1
+    assert len(count_for(9)) == 10
 
 
 def test_an_account_reached_today_in_the_owners_zone_waits_until_tomorrow(kam_a):
