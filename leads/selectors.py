@@ -150,22 +150,33 @@ class HistoryEntry:
 
 
 def lead_audit(*, lead: Lead) -> dict:
-    """Context for the lead page's audit panel (`leads/_lead_audit.html`): field history, assignments, handover.
+    """Context for the lead page's History (`leads/_lead_audit.html#history`): field history, assignments, handover.
 
     A fixed number of queries whatever the length of the history (one per audited model, one for the owners
     and assignment people, one for the names of people in changed fields).
     """
-    assignments = list(LeadAssignment.objects.filter(lead=lead).select_related("from_owner", "to_owner", "assigned_by"))
-    latest = assignments[0] if assignments else None
-    # The note was written for whoever has the account now; an older KAM's handover is history, not news.
-    handover = latest if latest and latest.to_owner_id == lead.owner_id and latest.handover_note else None
+    assignments = list(_assignments(lead))
     entries = lead_history(lead=lead)
     return {
         "audit_assignments": [a for a in assignments if a.from_owner_id is not None],
-        "audit_handover": handover,
+        "audit_handover": _handover(lead, assignments[0] if assignments else None),
         "audit_history": entries[:AUDIT_HISTORY_LIMIT],
         "audit_history_more": max(len(entries) - AUDIT_HISTORY_LIMIT, 0),
     }
+
+
+def lead_handover(*, lead: Lead) -> dict:
+    """The handover note for the KAM who has the account now, shown on the lead page itself: one query."""
+    return {"audit_handover": _handover(lead, _assignments(lead).first())}
+
+
+def _assignments(lead: Lead):
+    return LeadAssignment.objects.filter(lead=lead).select_related("from_owner", "to_owner", "assigned_by")
+
+
+def _handover(lead: Lead, latest: LeadAssignment | None) -> LeadAssignment | None:
+    # The note was written for whoever has the account now; an older KAM's handover is history, not news.
+    return latest if latest and latest.to_owner_id == lead.owner_id and latest.handover_note else None
 
 
 def lead_history(*, lead: Lead) -> list[HistoryEntry]:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/archive/", views.LeadArchiveView.as_view(), name="archive"),
     path("<int:pk>/restore/", views.LeadRestoreView.as_view(), name="restore"),
     path("<int:pk>/reassign/", views.LeadReassignView.as_view(), name="reassign"),
+    path("<int:pk>/history/", views.LeadHistoryView.as_view(), name="history"),
 ]

@@ -25,6 +25,7 @@ from leads.selectors import (
     lead_audit,
     lead_cities,
     lead_duplicates,
+    lead_handover,
     lead_list_rows,
     lead_page_contacts,
     lead_status_counts,
@@ -97,7 +98,8 @@ class LeadDetailView(ScopedQuerysetMixin, DetailView):
         # Each panel of the lead page comes from its own app's selector and template.
         context.update(lead_activity(lead=lead, user=user, now=now))
         context.update(lead_performance_panel(lead=lead))
-        context.update(lead_audit(lead=lead))
+        # The History below the fold comes with htmx when scrolled to (LeadHistoryView): most visits never need it.
+        context.update(lead_handover(lead=lead))
         contacts = lead_page_contacts(lead=lead)
         context.setdefault("transition_form", TransitionForm(lead=lead))
         context.update(
@@ -206,6 +208,17 @@ class LeadUpdateView(ScopedObjectMixin, View):
                 "cancel_url": self.object.get_absolute_url(),
             },
         )
+
+
+class LeadHistoryView(ScopedObjectMixin, View):
+    """The lead page's History (KAM changes and field changes): a fragment for htmx, a page of its own without it."""
+
+    model = Lead
+
+    def get(self, request, pk):
+        context = {"lead": self.object, **lead_audit(lead=self.object)}
+        template = "leads/_lead_audit.html#history" if request.htmx else "leads/lead_history.html"
+        return render(request, template, context)
 
 
 class LeadTransitionView(ScopedObjectMixin, LeadDetailView):

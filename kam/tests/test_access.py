@@ -123,6 +123,7 @@ OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     "leads:transition": Action(lead, data=lambda w: {"status": "qualified"}),
     "leads:archive": Page(lead, post=lambda w: {}),
     "leads:restore": Page(lambda w: {"pk": w.archived_lead.pk}, post=lambda w: {}),
+    "leads:history": Page(lead),
     # --- contacts (workspace) ---
     "contacts:list": Page(lead_id),
     "contacts:create": Page(lead_id, post=lambda w: {"name": "Outsider", "phone": "9876543210", "role": "owner"}),

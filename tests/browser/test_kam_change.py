@@ -1,5 +1,7 @@
 """A manager moves a KAM's accounts to another KAM: from Django admin in a handful of clicks, and from the lead page."""
 
+from playwright.sync_api import expect
+
 from leads.models import Lead, LeadAssignment
 from leads.tests.factories import LeadFactory
 
@@ -45,6 +47,9 @@ def test_manager_reassigns_from_the_lead_page(sign_in, page, live_server, screen
 
     page.get_by_text("Moved 1 account").wait_for()
     page.locator("#handover-note").wait_for()
+    # The rest of the History arrives when scrolled to.
+    page.locator("#lead-history").scroll_into_view_if_needed()
+    expect(page.locator("#assignment-history")).to_contain_text("Territory change")
     assert screenshot("lead-after-reassign") == {"desktop": False, "phone": False}
     lead.refresh_from_db()
     assert lead.owner == teammate
