@@ -16,7 +16,8 @@ class PerformanceFilter(django_filters.FilterSet):
     classification = django_filters.MultipleChoiceFilter(
         choices=Classification.choices, widget=forms.CheckboxSelectMultiple, label="Class", distinct=False
     )
-    owner = django_filters.ModelChoiceFilter(field_name="lead__owner", queryset=owner_choices, label="KAM")
+    # The owner copied onto the row (always the lead's), so the filter reads one index range.
+    owner = django_filters.ModelChoiceFilter(field_name="owner", queryset=owner_choices, label="KAM")
     # With no sort chosen the view's order stands: the accounts that need attention first.
     ordering = django_filters.OrderingFilter(
         fields=(

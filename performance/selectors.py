@@ -176,9 +176,7 @@ def slipping_accounts(*, owner, now, limit: int | None = 20) -> list[SlippingAcc
     """
     start_of_today, _ = local_day_bounds(local_today(now, owner.zone), owner.zone)
     rows = (
-        AccountPerformance.objects.filter(
-            lead__owner=owner, lead__is_archived=False, classification__in=Classification.slipping()
-        )
+        AccountPerformance.objects.filter(owner=owner, is_archived=False, classification__in=Classification.slipping())
         .exclude(lead__last_connected_call_at__gte=start_of_today)
         .select_related("lead")
         .prefetch_related(
@@ -260,15 +258,17 @@ def team_rows(
     if not members:
         return []
     ids = list(members)
+    # On the owner copied onto the rows: one index range per KAM, no lead read.
     class_counts = (
         AccountPerformance.objects.visible_to(user)
-        .filter(lead__is_archived=False, lead__owner_id__in=ids)
-        .values("lead__owner_id")
+        .active()
+        .filter(owner_id__in=ids)
+        .values("owner_id")
         .annotate(**{c.value: Count("pk", filter=Q(classification=c)) for c in Classification})
         .order_by()
     )
     for row in class_counts:
-        team_row = members[row.pop("lead__owner_id")]
+        team_row = members[row.pop("owner_id")]
         team_row.classes = {Classification(k): v for k, v in row.items()}
         team_row.accounts = sum(row.values())
 
@@ -401,7 +401,7 @@ def manager_report(*, user, now: dt.datetime, since: dt.datetime | None = None, 
     window = local_day_bounds(day, zone)
     since = since or now - dt.timedelta(days=1)
     rows = team_rows(user=user, calls_window=window, orders_window=window)
-    visible = AccountPerformance.objects.visible_to(user).filter(lead__is_archived=False).select_related("lead__owner")
+    visible = AccountPerformance.objects.visible_to(user).active().select_related("lead__owner")
     changes = ClassificationChange.objects.filter(
         lead=OuterRef("lead"),
         changed_at__gt=since,

@@ -28,7 +28,7 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
         queryset = (
             super()
             .get_queryset()
-            .filter(lead__is_archived=False)
+            .active()
             .select_related("lead__owner")
             .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
         )

@@ -69,7 +69,7 @@ class PerformanceViewSet(ScopedViewSet):
         return (
             super()
             .get_queryset()
-            .filter(lead__is_archived=False)
+            .active()
             .select_related("lead__owner")
             .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
         )
