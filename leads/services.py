@@ -281,7 +281,8 @@ def leads_reassign(
     written, so a call logged at the same moment keeps its call-plan update), one `LeadAssignment` and one
     field-history row per account record who moved it, when and why, and the e-mails to both KAMs are queued
     for after the commit. Everything else stays with the account: planned calls keep their date, performance
-    rows stay (their copy of the owner moves with the lead), past interactions keep their performer and orders the KAM they were credited to.
+    rows stay (their copy of the owner moves with the lead), past interactions keep their performer and orders
+    the KAM they were credited to.
 
     Raises PermissionDenied when `by` may not reassign at all (a KAM, or inactive: 403), ValidationError with
     "to", "reason" or "leads" for missing input (400), ReassignmentNotAllowed for a conflict (409).
