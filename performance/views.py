@@ -38,14 +38,30 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
             return queryset
         return self.filterset.qs
 
+    def narrows(self) -> bool:
+        """Whether a filter takes rows away (a sort does not; filters not understood are ignored)."""
+        if not self.filterset.is_bound or not self.filterset.is_valid():
+            return False
+        data = self.filterset.form.cleaned_data
+        return any(data.get(name) for name in ("search", "classification", "owner"))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not self.narrows():
+            # The team table has counted every live account in the user's view once, under its KAM (team_rows'
+            # members are everyone who owns one): the same rows as the list, so no second COUNT over them.
+            paginator.count = sum(row.accounts for row in self.team_rows)
+        return paginator
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         user, now = self.request.user, timezone.now()
-        rows = team_rows(
+        # Before the page is cut: the paginator takes its count from these rows.
+        self.team_rows = rows = team_rows(
             user=user,
             calls_window=(now - dt.timedelta(days=7), now),
             orders_window=(now - dt.timedelta(days=30), now),
         )
+        context = super().get_context_data(**kwargs)
         chosen = set(self.filterset.form.cleaned_data.get("classification") or []) if self.filterset.is_bound else set()
         if self.filterset.is_bound and not self.filterset.is_valid():
             chosen = set()
