@@ -279,9 +279,13 @@ class AccountPerformance(models.Model):
         verbose_name = "account performance"
         verbose_name_plural = "account performance"
         indexes = [
-            # A team's class counts and pages: one range per KAM of the live accounts only.
+            # A team's class counts and pages: one range per KAM of the live accounts only, covering the count and
+            # the page's sort keys so neither visits the table for the team's thousands of rows.
             models.Index(
-                fields=["owner", "classification"], condition=models.Q(is_archived=False), name="perf_owner_class_idx"
+                fields=["owner", "classification"],
+                include=["lead", "value_at_risk", "value_30d"],
+                condition=models.Q(is_archived=False),
+                name="perf_owner_class_idx",
             ),
             models.Index(fields=["classification", "last_order_at"], name="perf_class_last_order_idx"),
             models.Index(fields=["last_order_at"], name="perf_last_order_idx"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.generic import ListView
 
 from kam.models import Role
+from kam.pagination import KeysFirstPaginator
 from kam.scoping import ScopedQuerysetMixin
 from performance.exports import report_csv_rows
 from performance.filters import PerformanceFilter
@@ -23,6 +24,7 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
     template_name = "performance/index.html"
     context_object_name = "accounts"
     paginate_by = 50
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         queryset = (

@@ -5,11 +5,19 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kam.api.pagination import PageNumberPagination
 from kam.api.views import ScopedViewSet
+from kam.pagination import KeysFirstPaginator
 from performance.api.serializers import AccountPerformanceSerializer, TeamSerializer
 from performance.filters import PerformanceFilter
 from performance.models import AccountPerformance
 from performance.selectors import risk_rank, team_rows
+
+
+class PerformancePagination(PageNumberPagination):
+    # The page's keys sorted first, from the (owner, classification) index; whole rows for the page alone.
+    django_paginator_class = KeysFirstPaginator
+
 
 PERFORMANCE_EXAMPLE = {
     "lead": 42,
@@ -64,6 +72,7 @@ class PerformanceViewSet(ScopedViewSet):
     model = AccountPerformance
     serializer_class = AccountPerformanceSerializer
     filterset_class = PerformanceFilter
+    pagination_class = PerformancePagination
 
     def get_queryset(self):
         return (

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("is_archived", False)),
                 fields=["owner", "classification"],
+                include=["lead", "value_at_risk", "value_30d"],
                 name="perf_owner_class_idx",
             ),
         ),
