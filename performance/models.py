@@ -30,6 +30,24 @@ class Classification(models.TextChoices):
         return (cls.AT_RISK, cls.UNDERPERFORMING)
 
 
+# The order of the performance lists: the accounts that need attention first.
+RISK_ORDER = (
+    Classification.UNDERPERFORMING,
+    Classification.AT_RISK,
+    Classification.STEADY,
+    Classification.WELL_PERFORMING,
+    Classification.NO_ORDERS,
+)
+
+
+def risk_rank():
+    """A class's place in RISK_ORDER (0 first), as an SQL expression."""
+    return models.Case(
+        *(models.When(classification=c, then=models.Value(i)) for i, c in enumerate(RISK_ORDER)),
+        default=models.Value(9),
+    )
+
+
 CLASSIFICATION_COLOURS = {
     Classification.WELL_PERFORMING: "success",
     Classification.STEADY: "primary",
@@ -272,6 +290,10 @@ class AccountPerformance(models.Model):
     )
     value_at_risk = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     computed_at = models.DateTimeField(default=timezone.now)
+    # The lists' first sort key, stored so an index can hold the lists' order (see perf_rank_risk_idx).
+    risk_rank = models.GeneratedField(
+        expression=risk_rank(), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
 
     objects = AccountPerformanceQuerySet.as_manager()
 
@@ -289,6 +311,14 @@ class AccountPerformance(models.Model):
             ),
             models.Index(fields=["classification", "last_order_at"], name="perf_class_last_order_idx"),
             models.Index(fields=["last_order_at"], name="perf_last_order_idx"),
+            # The lists' order over live accounts, with the owner: a team's first page is the first rows of the
+            # index that belong to the team (PostgreSQL then looks up the names of those rows only, for ties).
+            models.Index(
+                fields=["risk_rank", "-value_at_risk", "-value_30d"],
+                include=["owner", "lead"],
+                condition=models.Q(is_archived=False),
+                name="perf_rank_risk_idx",
+            ),
             # The slipping list and the performance page rank by value at risk within a class.
             models.Index(fields=["classification", "-value_at_risk"], name="perf_class_risk_idx"),
         ]

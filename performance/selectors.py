@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -20,7 +19,6 @@ from django.db.models import (
     Q,
     Sum,
     Value,
-    When,
 )
 from django.utils import timezone
 
@@ -29,25 +27,15 @@ from interactions.models import Interaction, InteractionKind, Order
 from kam.models import Role, User
 from kam.timezones import local_day_bounds, local_today
 from leads.models import Lead, LeadStatus
-from performance.models import AccountPerformance, Classification, ClassificationChange, ManagerReport
+from performance.models import RISK_ORDER, AccountPerformance, Classification, ClassificationChange, ManagerReport
 
 WEEKS_SHOWN = 26
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# The order of the performance lists: the accounts that need attention first.
 # A manager who has had no report for a while gets the changes of at most this long.
 REPORT_LOOKBACK = dt.timedelta(days=7)
-RISK_ORDER = (
-    Classification.UNDERPERFORMING,
-    Classification.AT_RISK,
-    Classification.STEADY,
-    Classification.WELL_PERFORMING,
-    Classification.NO_ORDERS,
-)
-
-
-def risk_rank():
-    return Case(*(When(classification=c, then=Value(i)) for i, c in enumerate(RISK_ORDER)), default=Value(9))
+# The order of the performance lists: the accounts that need attention first, then by value at risk.
+LIST_ORDER = ("risk_rank", "-value_at_risk", "-value_30d", "lead__name", "lead_id")
 
 
 def money(value) -> str:

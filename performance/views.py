@@ -12,7 +12,7 @@ from kam.scoping import ScopedQuerysetMixin
 from performance.exports import report_csv_rows
 from performance.filters import PerformanceFilter
 from performance.models import AccountPerformance, Classification
-from performance.selectors import manager_report, report_since, risk_rank, team_chart, team_rows, team_summary
+from performance.selectors import LIST_ORDER, manager_report, report_since, team_chart, team_rows, team_summary
 
 SLIPPING_QUERY = "?" + "&".join(f"classification={c.value}" for c in Classification.slipping())
 
@@ -27,13 +27,7 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
     paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .active()
-            .select_related("lead__owner")
-            .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
-        )
+        queryset = super().get_queryset().active().select_related("lead__owner").order_by(*LIST_ORDER)
         self.filterset = PerformanceFilter(self.request.GET or None, queryset=queryset, request=self.request)
         if self.filterset.is_bound and not self.filterset.is_valid():
             messages.error(self.request, "Some filters were not understood; showing all accounts.")

@@ -77,7 +77,7 @@ def test_keys_first_pages_are_the_plain_paginators_pages(kam_a, teammate):
 
     from kam.pagination import KeysFirstPaginator
     from performance.models import AccountPerformance, Classification
-    from performance.selectors import risk_rank
+    from performance.selectors import LIST_ORDER
     from performance.tests.factories import AccountPerformanceFactory
 
     # Ties on every sort column but the name, and on the name too (then the id decides).
@@ -87,7 +87,7 @@ def test_keys_first_pages_are_the_plain_paginators_pages(kam_a, teammate):
             classification=list(Classification)[i % 3],
             value_at_risk=(i % 4) * 100,
         )
-    rows = AccountPerformance.objects.active().order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "pk")
+    rows = AccountPerformance.objects.active().order_by(*LIST_ORDER)
     for per_page, orphans in ((5, 0), (10, 3), (50, 0)):
         plain, keys_first = (
             Paginator(rows, per_page, orphans=orphans),

@@ -11,7 +11,7 @@ from kam.pagination import KeysFirstPaginator
 from performance.api.serializers import AccountPerformanceSerializer, TeamSerializer
 from performance.filters import PerformanceFilter
 from performance.models import AccountPerformance
-from performance.selectors import risk_rank, team_rows
+from performance.selectors import LIST_ORDER, team_rows
 
 
 class PerformancePagination(PageNumberPagination):
@@ -75,13 +75,7 @@ class PerformanceViewSet(ScopedViewSet):
     pagination_class = PerformancePagination
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .active()
-            .select_related("lead__owner")
-            .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
-        )
+        return super().get_queryset().active().select_related("lead__owner").order_by(*LIST_ORDER)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
