@@ -15,7 +15,7 @@ from performance.selectors import LIST_ORDER, team_rows
 
 
 class PerformancePagination(PageNumberPagination):
-    # The page's keys sorted first, from the (owner, classification) index; whole rows for the page alone.
+    # The page's keys sorted first (an index holds the order, see perf_rank_risk_idx); whole rows for the page alone.
     django_paginator_class = KeysFirstPaginator
 
 
