@@ -16,6 +16,7 @@ from interactions.planning import CallPlan, RestaurantCalendar, plan_next_call
 from kam.models import Role, User
 from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
 from leads.tasks import send_reassignment_emails
+from performance.models import AccountPerformance
 
 
 class TransitionCause(models.TextChoices):
@@ -219,6 +220,8 @@ def _set_archived(*, lead: Lead, by, archived: bool, now) -> Lead:
         locked.archived_at = now if archived else None
         locked._history_user = by
         locked.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        # The copy on the performance row, which the performance pages filter on.
+        AccountPerformance.objects.filter(lead_id=locked.pk).update(is_archived=archived)
         lead_refresh_call_plan(lead=locked)
     _copy_fields(locked, lead)
     return lead
@@ -278,7 +281,8 @@ def leads_reassign(
     written, so a call logged at the same moment keeps its call-plan update), one `LeadAssignment` and one
     field-history row per account record who moved it, when and why, and the e-mails to both KAMs are queued
     for after the commit. Everything else stays with the account: planned calls keep their date, performance
-    rows stay, past interactions keep their performer and orders the KAM they were credited to.
+    rows stay (their copy of the owner moves with the lead), past interactions keep their performer and orders
+    the KAM they were credited to.
 
     Raises PermissionDenied when `by` may not reassign at all (a KAM, or inactive: 403), ValidationError with
     "to", "reason" or "leads" for missing input (400), ReassignmentNotAllowed for a conflict (409).
@@ -326,7 +330,10 @@ def leads_reassign(
         if already:
             raise ReassignmentNotAllowed(f"{to} already owns {_names(already)}.", code="same_owner")
 
-        Lead.objects.filter(pk__in=[lead.pk for lead in locked]).update(owner=to, updated_at=now)
+        moved_pks = [lead.pk for lead in locked]
+        Lead.objects.filter(pk__in=moved_pks).update(owner=to, updated_at=now)
+        # The owner copied onto the performance rows, which scope the performance pages: moved with the lead.
+        AccountPerformance.objects.filter(lead_id__in=moved_pks).update(owner=to)
         assignments = LeadAssignment.objects.bulk_create(
             [
                 LeadAssignment(
@@ -344,7 +351,7 @@ def leads_reassign(
         for lead in locked:
             lead.owner, lead.updated_at = to, now
         # Keep the caller's instances current, as the other services do.
-        moved = {lead.pk for lead in locked}
+        moved = set(moved_pks)
         for given in leads if isinstance(leads, list | tuple) else ():
             if isinstance(given, Lead) and given.pk in moved:
                 given.owner, given.updated_at = to, now

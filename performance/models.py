@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from leads.models import Lead, LeadScopedQuerySet
+from leads.models import Lead, LeadScopedQuerySet, lead_scope
 
 
 class Classification(models.TextChoices):
@@ -28,6 +28,24 @@ class Classification(models.TextChoices):
     @classmethod
     def slipping(cls) -> tuple["Classification", ...]:
         return (cls.AT_RISK, cls.UNDERPERFORMING)
+
+
+# The order of the performance lists: the accounts that need attention first.
+RISK_ORDER = (
+    Classification.UNDERPERFORMING,
+    Classification.AT_RISK,
+    Classification.STEADY,
+    Classification.WELL_PERFORMING,
+    Classification.NO_ORDERS,
+)
+
+
+def risk_rank():
+    """A class's place in RISK_ORDER (0 first), as an SQL expression."""
+    return models.Case(
+        *(models.When(classification=c, then=models.Value(i)) for i, c in enumerate(RISK_ORDER)),
+        default=models.Value(9),
+    )
 
 
 CLASSIFICATION_COLOURS = {
@@ -209,10 +227,28 @@ class PerformancePolicy(models.Model):
             raise ValidationError(errors)
 
 
+class AccountPerformanceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The lead's own rule (`lead_scope`), applied to the owner copied onto the row: a team's rows are then
+        one index range per KAM, without joining every lead of the company to find them."""
+        scope = lead_scope(user)
+        return self.none() if scope is None else self.filter(scope)
+
+    def active(self):
+        return self.filter(is_archived=False)
+
+
 class AccountPerformance(models.Model):
     """The latest computed ordering metrics and health of one account (one row per lead)."""
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, primary_key=True, related_name="performance")
+    # Copies of the lead's owner and archive flag, so the team pages read only the team's rows. Written with the
+    # lead's own columns, in the same transaction: by leads_reassign, lead_archive and lead_restore, and again by
+    # every recompute. Never edit them anywhere else.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name="KAM"
+    )
+    is_archived = models.BooleanField(default=False)
     classification = models.CharField(max_length=20, choices=Classification.choices, default=Classification.NO_ORDERS)
     previous_classification = models.CharField(max_length=20, choices=Classification.choices, blank=True)
     classification_changed_at = models.DateTimeField(null=True, blank=True)
@@ -254,15 +290,35 @@ class AccountPerformance(models.Model):
     )
     value_at_risk = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     computed_at = models.DateTimeField(default=timezone.now)
+    # The lists' first sort key, stored so an index can hold the lists' order (see perf_rank_risk_idx).
+    risk_rank = models.GeneratedField(
+        expression=risk_rank(), output_field=models.PositiveSmallIntegerField(), db_persist=True
+    )
 
-    objects = LeadScopedQuerySet.as_manager()
+    objects = AccountPerformanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "account performance"
         verbose_name_plural = "account performance"
         indexes = [
+            # A team's class counts and pages: one range per KAM of the live accounts only, covering the count and
+            # the page's sort keys so neither visits the table for the team's thousands of rows.
+            models.Index(
+                fields=["owner", "classification"],
+                include=["lead", "value_at_risk", "value_30d"],
+                condition=models.Q(is_archived=False),
+                name="perf_owner_class_idx",
+            ),
             models.Index(fields=["classification", "last_order_at"], name="perf_class_last_order_idx"),
             models.Index(fields=["last_order_at"], name="perf_last_order_idx"),
+            # The lists' order over live accounts, with the owner: a team's first page is the first rows of the
+            # index that belong to the team (PostgreSQL then looks up the names of those rows only, for ties).
+            models.Index(
+                fields=["risk_rank", "-value_at_risk", "-value_30d"],
+                include=["owner", "lead"],
+                condition=models.Q(is_archived=False),
+                name="perf_rank_risk_idx",
+            ),
             # The slipping list and the performance page rank by value at risk within a class.
             models.Index(fields=["classification", "-value_at_risk"], name="perf_class_risk_idx"),
         ]

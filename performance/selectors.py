@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -19,7 +18,6 @@ from django.db.models import (
     Q,
     Sum,
     Value,
-    When,
 )
 from django.utils import timezone
 
@@ -28,25 +26,15 @@ from interactions.models import Interaction, InteractionKind, Order
 from kam.models import Role, User
 from kam.timezones import local_day_bounds, local_today
 from leads.models import Lead, LeadStatus
-from performance.models import AccountPerformance, Classification, ClassificationChange, ManagerReport
+from performance.models import RISK_ORDER, AccountPerformance, Classification, ClassificationChange, ManagerReport
 
 WEEKS_SHOWN = 26
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# The order of the performance lists: the accounts that need attention first.
 # A manager who has had no report for a while gets the changes of at most this long.
 REPORT_LOOKBACK = dt.timedelta(days=7)
-RISK_ORDER = (
-    Classification.UNDERPERFORMING,
-    Classification.AT_RISK,
-    Classification.STEADY,
-    Classification.WELL_PERFORMING,
-    Classification.NO_ORDERS,
-)
-
-
-def risk_rank():
-    return Case(*(When(classification=c, then=Value(i)) for i, c in enumerate(RISK_ORDER)), default=Value(9))
+# The order of the performance lists: the accounts that need attention first, then by value at risk.
+LIST_ORDER = ("risk_rank", "-value_at_risk", "-value_30d", "lead__name", "lead_id")
 
 
 def money(value) -> str:
@@ -174,9 +162,7 @@ def slipping_accounts(*, owner, now, limit: int | None = 20) -> list[SlippingAcc
     """
     start_of_today, _ = local_day_bounds(local_today(now, owner.zone), owner.zone)
     rows = (
-        AccountPerformance.objects.filter(
-            lead__owner=owner, lead__is_archived=False, classification__in=Classification.slipping()
-        )
+        AccountPerformance.objects.filter(owner=owner, is_archived=False, classification__in=Classification.slipping())
         .exclude(lead__last_connected_call_at__gte=start_of_today)
         .select_related("lead")
         # What the list shows: the performance row's factors (JSON) and most lead columns would only be decoded.
@@ -259,15 +245,17 @@ def team_rows(
     if not members:
         return []
     ids = list(members)
+    # On the owner copied onto the rows: one index range per KAM, no lead read.
     class_counts = (
         AccountPerformance.objects.visible_to(user)
-        .filter(lead__is_archived=False, lead__owner_id__in=ids)
-        .values("lead__owner_id")
+        .active()
+        .filter(owner_id__in=ids)
+        .values("owner_id")
         .annotate(**{c.value: Count("pk", filter=Q(classification=c)) for c in Classification})
         .order_by()
     )
     for row in class_counts:
-        team_row = members[row.pop("lead__owner_id")]
+        team_row = members[row.pop("owner_id")]
         team_row.classes = {Classification(k): v for k, v in row.items()}
         team_row.accounts = sum(row.values())
 
@@ -400,7 +388,7 @@ def manager_report(*, user, now: dt.datetime, since: dt.datetime | None = None, 
     window = local_day_bounds(day, zone)
     since = since or now - dt.timedelta(days=1)
     rows = team_rows(user=user, calls_window=window, orders_window=window)
-    visible = AccountPerformance.objects.visible_to(user).filter(lead__is_archived=False).select_related("lead__owner")
+    visible = AccountPerformance.objects.visible_to(user).active().select_related("lead__owner")
     changes = ClassificationChange.objects.filter(
         lead=OuterRef("lead"),
         changed_at__gt=since,

@@ -46,6 +46,8 @@ DEFAULT_CHUNK_SIZE = 10000
 REPORT_HOUR = 8
 
 UPSERT_FIELDS = [
+    "owner",
+    "is_archived",
     "classification",
     "previous_classification",
     "classification_changed_at",
@@ -221,9 +223,18 @@ def _recompute_chunk(chunk: list[dict], *, in_chunk: Q, now: dt.datetime, policy
             "computed_at",
         )
     }
+    # The owner and archive flag copied onto the rows are read now that the rows are locked, not with the chunk:
+    # a reassignment or archive that committed while the chunk was computed is kept, and one still running
+    # waits for our lock and writes its own values after us.
+    current = {
+        pk: (owner_id, is_archived)
+        for pk, owner_id, is_archived in Lead.objects.filter(pk__in=ids).values_list("pk", "owner_id", "is_archived")
+    }
     rows, changes = [], []
     for lead in chunk:
         lead_id = lead["pk"]
+        if lead_id not in current:  # deleted since the chunk was read
+            continue
         before = existing.get(lead_id)
         metrics = _metrics(
             lead, all_time.get(lead_id), recent.get(lead_id), intervals.get(lead_id, ()), now, policy, peers
@@ -231,6 +242,7 @@ def _recompute_chunk(chunk: list[dict], *, in_chunk: Q, now: dt.datetime, policy
         previous_score = _baseline_score(before, now)
         assessment = assess(metrics, policy, previous_score=previous_score)
         row = _row(lead_id, metrics, assessment, previous_score, now)
+        row.owner_id, row.is_archived = current[lead_id]
         was = before["classification"] if before else ""
         if row.classification != (was or Classification.NO_ORDERS):
             row.previous_classification, row.classification_changed_at = was, now

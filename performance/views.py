@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.views.generic import ListView
 
 from kam.models import Role
+from kam.pagination import KeysFirstPaginator
 from kam.scoping import ScopedQuerysetMixin
 from performance.exports import report_csv_rows
 from performance.filters import SLIPPING_QUERY, PerformanceFilter
 from performance.models import AccountPerformance, Classification
-from performance.selectors import manager_report, report_since, risk_rank, team_chart, team_rows, team_summary
+from performance.selectors import LIST_ORDER, manager_report, report_since, team_chart, team_rows, team_summary
 
 
 class PerformanceIndexView(ScopedQuerysetMixin, ListView):
@@ -21,29 +22,40 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
     template_name = "performance/index.html"
     context_object_name = "accounts"
     paginate_by = 50
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
-        queryset = (
-            super()
-            .get_queryset()
-            .filter(lead__is_archived=False)
-            .select_related("lead__owner")
-            .order_by(risk_rank(), "-value_at_risk", "-value_30d", "lead__name", "lead_id")
-        )
+        queryset = super().get_queryset().active().select_related("lead__owner").order_by(*LIST_ORDER)
         self.filterset = PerformanceFilter(self.request.GET or None, queryset=queryset, request=self.request)
         if self.filterset.is_bound and not self.filterset.is_valid():
             messages.error(self.request, "Some filters were not understood; showing all accounts.")
             return queryset
         return self.filterset.qs
 
+    def narrows(self) -> bool:
+        """Whether a filter takes rows away (a sort does not; filters not understood are ignored)."""
+        if not self.filterset.is_bound or not self.filterset.is_valid():
+            return False
+        data = self.filterset.form.cleaned_data
+        return any(data.get(name) for name in ("search", "classification", "owner"))
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not self.narrows():
+            # The team table has counted every live account in the user's view once, under its KAM (team_rows'
+            # members are everyone who owns one): the same rows as the list, so no second COUNT over them.
+            paginator.count = sum(row.accounts for row in self.team_rows)
+        return paginator
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         user, now = self.request.user, timezone.now()
-        rows = team_rows(
+        # Before the page is cut: the paginator takes its count from these rows.
+        self.team_rows = rows = team_rows(
             user=user,
             calls_window=(now - dt.timedelta(days=7), now),
             orders_window=(now - dt.timedelta(days=30), now),
         )
+        context = super().get_context_data(**kwargs)
         chosen = set(self.filterset.form.cleaned_data.get("classification") or []) if self.filterset.is_bound else set()
         if self.filterset.is_bound and not self.filterset.is_valid():
             chosen = set()

@@ -70,3 +70,46 @@ def test_phone_e164_follows_the_number():
     contact.phone = ""
     assert contact.phone_e164 == ""
     assert contact.whatsapp_url == ""
+
+
+def test_keys_first_pages_are_the_plain_paginators_pages(kam_a, teammate):
+    from django.core.paginator import Paginator
+
+    from kam.pagination import KeysFirstPaginator
+    from performance.models import AccountPerformance, Classification
+    from performance.selectors import LIST_ORDER
+    from performance.tests.factories import AccountPerformanceFactory
+
+    # Ties on every sort column but the name, and on the name too (then the id decides).
+    for i in range(23):
+        AccountPerformanceFactory(
+            lead=LeadFactory(owner=(kam_a, teammate)[i % 2], name=f"Restaurant {i % 7}"),
+            classification=list(Classification)[i % 3],
+            value_at_risk=(i % 4) * 100,
+        )
+    rows = AccountPerformance.objects.active().order_by(*LIST_ORDER)
+    for per_page, orphans in ((5, 0), (10, 3), (50, 0)):
+        plain, keys_first = (
+            Paginator(rows, per_page, orphans=orphans),
+            KeysFirstPaginator(rows, per_page, orphans=orphans),
+        )
+        assert keys_first.num_pages == plain.num_pages
+        for number in plain.page_range:
+            assert list(keys_first.page(number)) == list(plain.page(number)), (per_page, orphans, number)
+
+
+def test_a_teams_class_filter_reads_the_owner_class_index(manager, kam_a):
+    from performance.filters import PerformanceFilter
+    from performance.models import AccountPerformance
+    from performance.tests.factories import AccountPerformanceFactory
+
+    AccountPerformanceFactory(lead=LeadFactory(owner=kam_a))
+    request = RequestFactory().get("/performance/")
+    request.user = manager
+    query = QueryDict("classification=at_risk&classification=underperforming")
+    rows = PerformanceFilter(query, queryset=AccountPerformance.objects.visible_to(manager).active(), request=request)
+    sql = str(rows.qs.query)
+    assert " IN (at_risk, underperforming)" in sql or "IN ('at_risk', 'underperforming')" in sql, sql
+    if connection.vendor == "postgresql":
+        plan = _plan(rows.qs.values("pk"))
+        assert "perf_owner_class_idx" in plan, plan

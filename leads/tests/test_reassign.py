@@ -96,16 +96,19 @@ def test_everything_else_stays_with_the_account(manager, kam_a, teammate):
 @pytest.mark.parametrize("count", [1, 50])
 def test_reassigning_runs_a_constant_number_of_queries(django_assert_num_queries, manager, kam_a, teammate, count):
     leads = LeadFactory.create_batch(count, owner=kam_a)
-    # Savepoint, lock the new owner, lock the leads, one UPDATE, one INSERT each for assignments and
-    # field history, release: the same for one account or five hundred. (SQLite alone splits a bulk INSERT
-    # into batches of 999 values.)
-    expected = 7
+    for lead in leads:
+        AccountPerformanceFactory(lead=lead)
+    # Savepoint, lock the new owner, lock the leads, one UPDATE each for the leads and their performance rows,
+    # one INSERT each for assignments and field history, release: the same for one account or five hundred.
+    # (SQLite alone splits a bulk INSERT into batches of 999 values.)
+    expected = 8
     if connection.vendor == "sqlite":
         history_columns = len(Lead.history.model._meta.concrete_fields)
         expected += -(-count // (999 // history_columns)) - 1
     with django_assert_num_queries(expected):
         leads_reassign(leads=leads, to=teammate, by=manager, reason="Territory change")
     assert Lead.objects.filter(owner=teammate).count() == count
+    assert AccountPerformance.objects.filter(owner=teammate).count() == count
 
 
 def test_accepts_a_queryset_or_ids(manager, kam_a, teammate):

@@ -13,6 +13,9 @@ class AccountPerformanceFactory(factory.django.DjangoModelFactory):
         model = AccountPerformance
 
     lead = factory.SubFactory(LeadFactory)
+    # As the recompute writes them: copies of the lead's.
+    owner = factory.LazyAttribute(lambda row: row.lead.owner)
+    is_archived = factory.LazyAttribute(lambda row: row.lead.is_archived)
     classification = Classification.STEADY
     score = 60
     reasons = factory.LazyFunction(lambda: ["orders every 7 days as a rule"])

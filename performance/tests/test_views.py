@@ -117,6 +117,32 @@ def test_the_page_runs_the_same_queries_with_1_and_10_accounts_for_a_manager(man
     assert query_count(manager_client, filtered) == one_filtered
 
 
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    counts = 'SELECT COUNT(*) AS "__count" FROM "performance_accountperformance"'
+    return sum(q["sql"].startswith(counts) for q in captured.captured_queries)
+
+
+def test_without_a_filter_the_page_count_comes_from_the_team_table(manager_client, manager, kam_a, teammate, kam_b):
+    for i in range(52):
+        account((kam_a, teammate)[i % 2], list(Classification)[i % 5])
+    account(manager, name="The manager's own")
+    account(kam_b, name="Another team's")
+    AccountPerformanceFactory(lead=LeadFactory(owner=kam_a, is_archived=True))
+
+    for url in (INDEX, INDEX + "?ordering=-score", INDEX + "?owner=abc", INDEX + "?page=2"):
+        response = manager_client.get(url)
+        assert response.context["paginator"].count == 53, url
+        assert count_queries(manager_client, url) == 0, url
+    assert "Page 1 of 2 · 53 accounts" in manager_client.get(INDEX).content.decode()
+    assert len(manager_client.get(INDEX + "?page=2").context["accounts"]) == 3
+    # A filter that takes rows away counts them.
+    assert manager_client.get(INDEX, {"owner": teammate.pk}).context["paginator"].count == 26
+    assert manager_client.get(INDEX, {"search": "manager's own"}).context["paginator"].count == 1
+    assert count_queries(manager_client, INDEX + "?classification=at_risk") == 1
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     for url in (INDEX, CSV):
         response = client.get(url)
