@@ -209,6 +209,17 @@ def _recompute_chunk(chunk: list[dict], *, in_chunk: Q, now: dt.datetime, policy
         if delta is not None:
             intervals[lead_id].append(delta.total_seconds() / DAY)
 
+    # A new row has no row lock to make a concurrent reassignment or archive wait for it, and their UPDATE of the
+    # copies cannot see a row this transaction has not committed. So the leads of new rows are locked first (in the
+    # order those services lock: lead, then performance row) and their owner read under that lock: a move either
+    # committed before it, and is read here, or waits for this commit and then updates the new row.
+    known = set(AccountPerformance.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True))
+    current = {
+        pk: (owner_id, is_archived)
+        for pk, owner_id, is_archived in Lead.objects.filter(pk__in=[pk for pk in ids if pk not in known])
+        .select_for_update(of=("self",))
+        .values_list("pk", "owner_id", "is_archived")
+    }
     existing = {
         row["lead_id"]: row
         for row in AccountPerformance.objects.select_for_update()
@@ -223,12 +234,14 @@ def _recompute_chunk(chunk: list[dict], *, in_chunk: Q, now: dt.datetime, policy
             "computed_at",
         )
     }
-    # The owner and archive flag copied onto the rows are read now that the rows are locked, not with the chunk:
-    # a reassignment or archive that committed while the chunk was computed is kept, and one still running
+    # The owner and archive flag copied onto existing rows are read now that the rows are locked, not with the
+    # chunk: a reassignment or archive that committed while the chunk was computed is kept, and one still running
     # waits for our lock and writes its own values after us.
-    current = {
+    current |= {
         pk: (owner_id, is_archived)
-        for pk, owner_id, is_archived in Lead.objects.filter(pk__in=ids).values_list("pk", "owner_id", "is_archived")
+        for pk, owner_id, is_archived in Lead.objects.filter(
+            pk__in=[pk for pk in ids if pk not in current]
+        ).values_list("pk", "owner_id", "is_archived")
     }
     rows, changes = [], []
     for lead in chunk:

@@ -7,6 +7,7 @@ writes the copies in the same transaction, and every recompute writes them again
 
 import datetime as dt
 import importlib
+import threading
 
 import pytest
 from django.db import connection
@@ -98,6 +99,48 @@ def test_a_reassignment_committed_while_the_chunk_is_computed_is_kept(monkeypatc
     performance_recompute(now=NOW + dt.timedelta(hours=1))
 
     assert AccountPerformance.objects.get(lead=lead).owner == teammate
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_reassignment_during_an_accounts_first_computation_reaches_its_new_row(transactional_db):
+    """A new performance row has no row lock of its own, and a reassignment's UPDATE cannot see it until it is
+    committed: the recompute must hold the lead, so the reassignment waits and then moves the new row too."""
+    from leads.tests.test_reassign import _run, _wait_until_someone_waits_for_a_lock
+
+    manager = UserFactory(role=Role.MANAGER)
+    kam, successor = UserFactory(role=Role.KAM, manager=manager), UserFactory(role=Role.KAM, manager=manager)
+    lead = won_account(owner=kam, now=NOW)
+    place_orders(lead, SHAPES["steady"], now=NOW)
+    assert not AccountPerformance.objects.filter(lead=lead).exists()
+    holding, moved, errors, saw_waiter = threading.Event(), threading.Event(), [], []
+    compute = services._metrics
+
+    def computing_slowly(*args, **kwargs):
+        if not holding.is_set():
+            holding.set()  # inside the chunk's transaction, the new row not yet written
+            saw_waiter.append(_wait_until_someone_waits_for_a_lock(timeout=10))
+        return compute(*args, **kwargs)
+
+    def recompute():
+        services._metrics = computing_slowly
+        try:
+            performance_recompute(now=NOW)
+        finally:
+            services._metrics = compute
+
+    def reassign():
+        leads_reassign(leads=[lead.pk], to=successor, by=manager, reason="Territory change")
+        moved.set()
+
+    one = _run(recompute, errors)
+    assert holding.wait(20)
+    two = _run(reassign, errors)
+    one.join(30)
+    two.join(30)
+
+    assert errors == [] and saw_waiter == [True] and moved.is_set()
+    assert AccountPerformance.objects.get(lead=lead).owner == successor
+    assert out_of_step() == []
 
 
 def test_the_recompute_runs_the_same_queries_per_chunk_with_the_copies(kam_a):
