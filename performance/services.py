@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from interactions.models import Order
+from kam.database import vacuum_analyze
 from kam.models import Role, User
 from leads.models import Lead
 from performance.models import (
@@ -128,6 +129,10 @@ def performance_recompute(
             )[:chunk_size]
         )
         if not chunk:
+            if lead_ids is None:
+                # Every row was rewritten, so every row left a dead version behind: without a VACUUM the morning's
+                # first pages would plan for yesterday's table and read the heap in index-only scans.
+                vacuum_analyze([AccountPerformance, ClassificationChange])
             return result
         last_pk = chunk[-1]["pk"]
         # A contiguous range lets the database walk the (lead, placed_at) index; a list is for a few leads.

@@ -17,6 +17,7 @@ from interactions.api.serializers import (
 from interactions.models import Interaction, InteractionKind, Order
 from interactions.services import interaction_log, order_record
 from kam.api.filters import LocalDayFilter, ScopedModelChoiceFilter
+from kam.api.pagination import KeysFirstPagination
 from kam.api.schema import ERRORS
 from kam.api.views import ApiViewMixin, ListRetrieveMixin, ScopedViewSet
 from kam.models import Role
@@ -90,6 +91,9 @@ class InteractionViewSet(ListRetrieveMixin, ScopedViewSet):
     model = Interaction
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilter
+    # A KAM's history runs to tens of thousands of rows: the newest 50 are found from interaction_lead_at_idx
+    # (lead, occurred_at, id) alone, and only those 50 rows are read.
+    pagination_class = KeysFirstPagination
 
     def get_queryset(self):
         return super().get_queryset().select_related("performed_by")

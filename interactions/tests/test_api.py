@@ -333,3 +333,24 @@ def test_today_rows_built_directly_match_their_declared_fields(kam_a):
     assert built[dubai.pk]["primary_contact"]["phone"] == "+971501234567"
     assert built[dubai.pk]["recent_value"] == "48250.50"
     assert built[bare.pk]["primary_contact"] is None and built[bare.pk]["lead"]["last_call_at"] is None
+
+
+def test_the_latest_interactions_page_through_all_of_a_kams_accounts_newest_first(api_a, kam_a, kam_b):
+    """The list sorts keys first and reads whole rows for the page alone: pages must still be the plain order."""
+    start = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+    mine = [LeadFactory(owner=kam_a) for _ in range(3)]
+    for i in range(55):
+        InteractionFactory(lead=mine[i % 3], performed_by=kam_a, occurred_at=start + dt.timedelta(hours=i // 2))
+    InteractionFactory(lead=LeadFactory(owner=kam_b), performed_by=kam_b, occurred_at=start + dt.timedelta(days=90))
+    expected = list(
+        Interaction.objects.filter(lead__owner=kam_a).order_by("-occurred_at", "-id").values_list("id", flat=True)
+    )
+
+    first = api_a.get("/api/v1/interactions/").json()
+    second = api_a.get("/api/v1/interactions/", {"page": 2}).json()
+
+    assert first["count"] == 55 and first["next"] and second["previous"]
+    assert [row["id"] for row in first["results"] + second["results"]] == expected
+    with CaptureQueriesContext(connection) as one_page:
+        api_a.get("/api/v1/interactions/", {"page": 2})
+    assert len(one_page.captured_queries) <= 5

@@ -1,5 +1,7 @@
 from rest_framework import exceptions, pagination
 
+from kam.pagination import KeysFirstPaginator
+
 
 def _whole_number(raw) -> int | None:
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 9:
@@ -45,3 +47,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
                 parameter["description"] = f"Results per page (default {self.page_size}, at most {self.max_page_size})."
         return parameters
+
+
+class KeysFirstPagination(PageNumberPagination):
+    """For long lists sorted on indexed columns (a team's performance rows, a KAM's 50,000 interactions): the
+    page's keys are sorted first, from an index that holds them, and whole rows are read for the page alone."""
+
+    django_paginator_class = KeysFirstPaginator

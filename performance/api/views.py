@@ -5,19 +5,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kam.api.pagination import PageNumberPagination
+from kam.api.pagination import KeysFirstPagination
 from kam.api.views import ScopedViewSet
-from kam.pagination import KeysFirstPaginator
 from performance.api.serializers import AccountPerformanceSerializer, TeamSerializer
 from performance.filters import PerformanceFilter
 from performance.models import AccountPerformance
 from performance.selectors import LIST_ORDER, team_rows
-
-
-class PerformancePagination(PageNumberPagination):
-    # The page's keys sorted first (an index holds the order, see perf_rank_risk_idx); whole rows for the page alone.
-    django_paginator_class = KeysFirstPaginator
-
 
 PERFORMANCE_EXAMPLE = {
     "lead": 42,
@@ -72,7 +65,8 @@ class PerformanceViewSet(ScopedViewSet):
     model = AccountPerformance
     serializer_class = AccountPerformanceSerializer
     filterset_class = PerformanceFilter
-    pagination_class = PerformancePagination
+    # The page's keys sorted first (an index holds the order, see perf_rank_risk_idx); whole rows for the page alone.
+    pagination_class = KeysFirstPagination
 
     def get_queryset(self):
         return super().get_queryset().active().select_related("lead__owner").order_by(*LIST_ORDER)

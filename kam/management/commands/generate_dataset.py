@@ -20,12 +20,13 @@ from django.db.models import Max
 
 from contacts.models import Contact
 from interactions.models import Interaction, Order
+from kam.database import vacuum_analyze
 from kam.dataset import rows
 from kam.dataset.checks import dataset_problems
 from kam.dataset.load import loader_for
 from kam.dataset.plan import DatasetSize, plan_leads, plan_users
 from leads.models import Lead, LeadAssignment, LeadStatusChange
-from performance.models import AccountPerformance, ClassificationChange
+from performance.models import AccountPerformance
 
 DATASET_PASSWORD = "kam-bench-2026"
 
@@ -146,7 +147,7 @@ class Command(BaseCommand):
                 for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, *_ in tables]):
                     cursor.execute(sql)
         started = time.perf_counter()
-        self._vacuum([model for model, *_ in tables] + [Lead.history.model, Contact.history.model])
+        vacuum_analyze([model for model, *_ in tables] + [Lead.history.model, Contact.history.model])
         self.log(f"VACUUM (ANALYZE) in {self._since(started)}")
         if not options["skip_performance"]:
             self._performance()
@@ -171,18 +172,6 @@ class Command(BaseCommand):
     @staticmethod
     def _since(started: float) -> str:
         return f"{time.perf_counter() - started:.1f} s"
-
-    @staticmethod
-    def _vacuum(models) -> None:
-        """Statistics for the planner, and the visibility map and hint bits a live database's autovacuum keeps:
-        without them the first reads after a load write to every page and index-only scans visit the heap."""
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                names = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
-                # VACUUM cannot run inside a transaction (a test's, or a caller's atomic block).
-                cursor.execute(f"ANALYZE {names}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {names}")
-            else:
-                cursor.execute("ANALYZE")
 
     def _truncate(self) -> None:
         User = get_user_model()
@@ -262,8 +251,5 @@ class Command(BaseCommand):
             self.log("Account performance: performance.services.performance_recompute does not exist yet; skipped.")
             return
         started = time.perf_counter()
-        result = performance_recompute()
-        # The rows were all just written: without statistics the planner guesses a team holds a few dozen of them
-        # and picks plans for that (a manager's performance page 3× slower until autovacuum comes by).
-        self._vacuum([AccountPerformance, ClassificationChange])
+        result = performance_recompute()  # which also analyses the tables it rewrote
         self.log(f"Account performance computed ({result}) and analysed in {self._since(started)}")
