@@ -32,7 +32,7 @@ from leads.selectors import (
     lead_status_history,
 )
 from leads.services import TransitionNotAllowed, lead_archive, lead_create, lead_restore, lead_transition, lead_update
-from performance.selectors import lead_performance_panel
+from performance.selectors import lead_performance_summary
 
 
 class LeadListView(ScopedQuerysetMixin, ListView):
@@ -97,7 +97,7 @@ class LeadDetailView(ScopedQuerysetMixin, DetailView):
         lead, user, now = self.object, self.request.user, timezone.now()
         # Each panel of the lead page comes from its own app's selector and template.
         context.update(lead_activity(lead=lead, user=user, now=now))
-        context.update(lead_performance_panel(lead=lead))
+        context.update(lead_performance_summary(lead=lead))  # the ordering charts come when scrolled to
         # The History below the fold comes with htmx when scrolled to (LeadHistoryView): most visits never need it.
         context.update(lead_handover(lead=lead))
         contacts = lead_page_contacts(lead=lead)

@@ -45,17 +45,24 @@ def money(value) -> str:
 
 
 def lead_performance_panel(*, lead, now: dt.datetime | None = None) -> dict:
-    """Context for the lead page's performance panel (`performance/_lead_panel.html`): at most three queries."""
-    performance = AccountPerformance.objects.filter(lead=lead).first()
-    history = list(ClassificationChange.objects.filter(lead=lead).order_by("-changed_at", "-id")[:6])
-    pattern = None
-    if performance is not None and performance.orders_total:
-        pattern = ordering_pattern(lead=lead, now=now)
+    """The whole performance panel of an account (`performance/_lead_panel.html`, its `ordering` partial, the API):
+    the row, the class history and the ordering pattern, in at most three queries."""
+    panel = lead_performance_summary(lead=lead)
+    performance = panel["performance_panel"]["performance"]
+    panel["performance_panel"].update(
+        history=list(ClassificationChange.objects.filter(lead=lead).order_by("-changed_at", "-id")[:6]),
+        pattern=ordering_pattern(lead=lead, now=now) if performance is not None and performance.orders_total else None,
+    )
+    return panel
+
+
+def lead_performance_summary(*, lead) -> dict:
+    """What the lead page shows of the panel at once: the class, its score and why. One query."""
     return {
         "performance_panel": {
-            "performance": performance,
-            "history": history,
-            "pattern": pattern,
+            "performance": AccountPerformance.objects.filter(lead=lead).first(),
+            "history": [],
+            "pattern": None,
             "pattern_id": f"ordering-pattern-{lead.pk}",
         }
     }

@@ -6,4 +6,5 @@ app_name = "performance"
 urlpatterns = [
     path("", views.PerformanceIndexView.as_view(), name="index"),
     path("report.csv", views.report_csv, name="report_csv"),
+    path("accounts/<int:lead_pk>/ordering/", views.lead_ordering, name="lead_ordering"),
 ]

@@ -3,16 +3,26 @@ import datetime as dt
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import ListView
 
 from kam.models import Role
 from kam.pagination import KeysFirstPaginator
-from kam.scoping import ScopedQuerysetMixin
+from kam.scoping import ScopedQuerysetMixin, get_visible_or_404
+from leads.models import Lead
 from performance.exports import report_csv_rows
 from performance.filters import SLIPPING_QUERY, PerformanceFilter
 from performance.models import AccountPerformance, Classification
-from performance.selectors import LIST_ORDER, manager_report, report_since, team_chart, team_rows, team_summary
+from performance.selectors import (
+    LIST_ORDER,
+    lead_performance_panel,
+    manager_report,
+    report_since,
+    team_chart,
+    team_rows,
+    team_summary,
+)
 
 
 class PerformanceIndexView(ScopedQuerysetMixin, ListView):
@@ -85,3 +95,11 @@ def report_csv(request):
     writer = csv.writer(response)
     writer.writerows(report_csv_rows(report))
     return response
+
+
+def lead_ordering(request, lead_pk):
+    """The performance panel's ordering pattern and class history: a fragment for htmx, a page without it."""
+    lead = get_visible_or_404(Lead, request.user, pk=lead_pk)
+    context = {"lead": lead, **lead_performance_panel(lead=lead, now=timezone.now())}
+    template = "performance/_lead_panel.html#ordering" if request.htmx else "performance/lead_ordering.html"
+    return render(request, template, context)

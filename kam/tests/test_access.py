@@ -138,6 +138,7 @@ OBJECT_URLS: dict[str, Page | ManagerPage | Action | Api] = {
     # --- reassignment (KAM change) ---
     "leads:reassign": ManagerPage(lead, post=lambda w: {"to": w.lead.owner.pk, "reason": "Outsider"}),
     # --- performance: add its URLs here ---
+    "performance:lead_ordering": Page(lambda w: {"lead_pk": w.lead.pk}),
     # --- API (/api/v1/…) ---
     "api:lead-detail": Api(lead, methods=("get", "patch", "delete")),
     "api:lead-transition": Api(lead, methods=("post",)),

@@ -442,6 +442,8 @@ def test_the_lead_page_shows_times_in_both_zones_when_they_differ(client_a, kam_
     assertContains(response, "Asia/Dubai")
     for panel in ("interactions/_lead_activity.html", "performance/_lead_panel.html", "leads/_lead_audit.html"):
         assertTemplateUsed(response, panel)
+    # The History below the fold comes with htmx when scrolled to (the ordering charts too, when there are orders).
+    assertContains(response, f'hx-get="/leads/{lead.pk}/history/" hx-trigger="revealed"')
 
 
 def test_the_lead_page_shows_one_time_when_the_zones_agree(client_a, kam_a):

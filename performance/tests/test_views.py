@@ -194,8 +194,15 @@ def test_the_lead_page_shows_the_class_reasons_and_charts(client_a, kam_a):
     html = client_a.get(lead.get_absolute_url()).content.decode()
     assert "Why underperforming" in html
     assert "40 days since the last order, 10.0× its usual gap" in html
-    assert f'id="ordering-pattern-{lead.pk}"' in html and 'data-kam-chart="weekly"' in html
     assert "vendor/chart.js/chart.umd.min.js" in html
+    # The charts and the class history come when scrolled to: a fragment for htmx, a page of their own without it.
+    ordering = reverse("performance:lead_ordering", args=[lead.pk])
+    assert f'hx-get="{ordering}" hx-trigger="revealed"' in html and 'data-kam-chart="weekly"' not in html
+    fragment = client_a.get(ordering, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and f'id="ordering-pattern-{lead.pk}"' in fragment
+    assert 'data-kam-chart="weekly"' in fragment and "Class history" in fragment
+    whole = client_a.get(ordering).content.decode()
+    assert "<html" in whole and 'data-kam-chart="weekday"' in whole and "Why underperforming" in whole
 
 
 def test_the_lead_page_of_an_account_without_orders_says_so(client_a, kam_a):

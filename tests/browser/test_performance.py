@@ -50,6 +50,13 @@ def test_manager_finds_a_slipping_account_and_sees_why(sign_in, manager, kam_a, 
     page.wait_for_load_state("networkidle")
     assert page.get_by_role("heading", name="Why underperforming").is_visible()
     assert page.get_by_text("40 days since the last order, 10.0× its usual gap", exact=True).is_visible()
+    # The ordering charts arrive when scrolled to, and are drawn then.
+    page.locator("#lead-ordering").scroll_into_view_if_needed()
+    page.locator('canvas[data-kam-chart="weekday"]').wait_for()
+    for _ in range(50):  # polled from here: wait_for_function evaluates a string, which our CSP forbids
+        if drawn(page, 'canvas[data-kam-chart="weekday"]'):
+            break
+        page.wait_for_timeout(100)
     assert drawn(page, 'canvas[data-kam-chart="weekly"]') and drawn(page, 'canvas[data-kam-chart="weekday"]')
     assert screenshot("performance-lead-panel") == {"desktop": False, "phone": False}
     assert violations == []

@@ -108,5 +108,6 @@
   } else {
     drawCharts(document);
   }
-  document.body.addEventListener("htmx:afterSwap", (event) => drawCharts(event.target));
+  // htmx:load fires on each piece of content htmx adds (the lead page's ordering charts arrive when scrolled to).
+  document.body.addEventListener("htmx:load", (event) => drawCharts(event.target));
 })();
