@@ -1,11 +1,28 @@
 """Named users for every test (the KAM who owns things, a second KAM who must see nothing of theirs, their
 manager, another team's manager, an admin) and signed-in clients for pages and the API."""
 
+import datetime as dt
+import os
+
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from kam.models import Role
 from kam.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_clock():
+    """`KAM_TEST_CLOCK=2027-03-01T18:45:00+00:00 make test` runs the suite as if on that instant (here just after
+    midnight in India), to show that no test depends on the day or the hour it runs. Tests that travel in time
+    themselves still do, from there."""
+    when = os.environ.get("KAM_TEST_CLOCK")
+    if not when:
+        yield
+        return
+    with time_machine.travel(dt.datetime.fromisoformat(when), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
