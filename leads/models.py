@@ -176,8 +176,19 @@ class Lead(models.Model):
             models.Index(fields=["owner", "is_archived", "name"], name="lead_owner_name_idx"),
             # A team's list filtered by status: one range per KAM. Without it PostgreSQL ANDs each KAM's range with
             # the whole-table status index (62,000 won accounts, once per KAM).
-            models.Index(fields=["owner", "status"], condition=Q(is_archived=False), name="lead_owner_status_idx"),
+            # The searched columns and the id ride along, so a team's search is filtered in the index alone: the
+            # text search's OR includes a contact EXISTS, which no trigram bitmap can serve, and without them
+            # PostgreSQL read each of a manager's 10,000 live leads from the table (9,200 pages per query).
+            models.Index(
+                fields=["owner", "status"],
+                include=["id", "name", "legal_name", "city"],
+                condition=Q(is_archived=False),
+                name="lead_owner_status_idx",
+            ),
             models.Index(fields=["city"], name="lead_city_idx"),
+            # The list's city suggestions: the distinct cities of a team's accounts, read from this index alone
+            # instead of from each of the team's rows (a manager's 10,000: 55 ms).
+            models.Index(fields=["owner", "city"], name="lead_owner_city_idx"),
             models.Index(fields=["last_call_at"], name="lead_last_call_idx"),
         ]
         constraints = [

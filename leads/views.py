@@ -47,18 +47,23 @@ class LeadListView(ScopedQuerysetMixin, ListView):
         return lead_list_rows(queryset=self.filterset.qs)
 
     def paginate_queryset(self, queryset, page_size):
-        # A bad or out-of-range ?page= shows the nearest real page instead of an error.
+        filterset = self.filterset
+        # The chips count every status under the other filters, so each says what clicking it would show.
+        unfiltered_by_status = filterset.filter_queryset(filterset.queryset, ignore=("status", "ordering"))
+        self.status_counts = counts = lead_status_counts(queryset=unfiltered_by_status)
+        self.selected_statuses = selected = set(filterset.form.cleaned_data.get("status") or [])
         paginator = self.get_paginator(queryset, page_size)
+        # The list's length is the chips' sum for the selected statuses (all of them when none is): the status
+        # filter is the only one the chips leave out. Counting the list again would read a team's search twice.
+        paginator.count = sum(n for status, n in counts.items() if not selected or status in selected)
+        # A bad or out-of-range ?page= shows the nearest real page instead of an error.
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = self.filterset
-        # The chips count every status under the other filters, so each says what clicking it would show.
-        unfiltered_by_status = filterset.filter_queryset(filterset.queryset, ignore=("status", "ordering"))
-        counts = lead_status_counts(queryset=unfiltered_by_status)
-        selected = set(filterset.form.cleaned_data.get("status") or [])
+        counts, selected = self.status_counts, self.selected_statuses
         shows_owner = self.request.user.role in (Role.MANAGER, Role.ADMIN)
         context.update(
             filter=filterset,

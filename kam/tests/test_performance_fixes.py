@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import Count
 from django.http import QueryDict
 from django.test import RequestFactory
 
@@ -113,3 +114,55 @@ def test_a_teams_class_filter_reads_the_owner_class_index(manager, kam_a):
     if connection.vendor == "postgresql":
         plan = _plan(rows.qs.values("pk"))
         assert "perf_owner_class_idx" in plan, plan
+
+
+def _index_plan(queryset) -> str:
+    """The plan when only index-only scans are allowed: can an index (and which) serve the query alone?
+
+    (Whether the planner picks it on a tiny test table depends on the statistics other tests left behind.)
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan", "indexscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_teams_search_finds_every_arm_and_is_answered_from_the_owner_status_index(manager, kam_a, teammate, kam_b):
+    by_name = LeadFactory(owner=kam_a, name="Urban Tadka", status="won")
+    by_legal_name = LeadFactory(owner=teammate, name="Spice Route", legal_name="Urban Foods Pvt Ltd")
+    by_city = LeadFactory(owner=kam_a, name="Dosa Corner", city="Urban")
+    by_contact = LeadFactory(owner=teammate, name="Biryani House")
+    ContactFactory(lead=by_contact, name="Urbana Rao", phone="+919811122233")
+    by_phone = LeadFactory(owner=kam_a, name="Chaat Street")
+    ContactFactory(lead=by_phone, name="Meena Iyer", phone="+919844455566")
+    LeadFactory(owner=kam_a, name="Urban Archive", is_archived=True)
+    LeadFactory(owner=kam_b, name="Urban Elsewhere")
+    LeadFactory(owner=kam_a, name="Nothing Here")
+
+    assert set(_search(manager, "urban")) == {by_name, by_legal_name, by_city, by_contact}
+    assert list(_search(manager, "98444 55566")) == [by_phone]
+    assert list(_search(manager, "urban").filter(status="won")) == [by_name]
+    if connection.vendor == "postgresql":
+        # The count and the per-status counts need only the owner, status, id and the searched columns: all in
+        # lead_owner_status_idx, so a team's 10,000 leads are not read from the table (migration leads 0005).
+        plan = _index_plan(_search(manager, "urban").order_by().values("status").annotate(n=Count("pk")))
+        assert "Index Only Scan using lead_owner_status_idx" in plan, plan
+
+
+def test_city_suggestions_are_the_users_cities_from_the_owner_city_index(manager, kam_a, teammate, kam_b):
+    from leads.selectors import lead_cities
+
+    LeadFactory(owner=kam_a, city="Pune")
+    LeadFactory(owner=teammate, city="Agra", is_archived=True)
+    LeadFactory(owner=kam_a, city="Pune")
+    LeadFactory(owner=kam_b, city="Surat")
+
+    assert lead_cities(user=manager) == ["Agra", "Pune"]
+    assert lead_cities(user=kam_a) == ["Pune"]
+    if connection.vendor == "postgresql":
+        # The team's rows of (owner, city) are all the query needs: read from the index, not the table.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'lead_owner_city_idx'")
+            assert cursor.fetchone()[0].endswith("(owner_id, city)")
