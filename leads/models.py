@@ -176,7 +176,14 @@ class Lead(models.Model):
             models.Index(fields=["owner", "is_archived", "name"], name="lead_owner_name_idx"),
             # A team's list filtered by status: one range per KAM. Without it PostgreSQL ANDs each KAM's range with
             # the whole-table status index (62,000 won accounts, once per KAM).
-            models.Index(fields=["owner", "status"], condition=Q(is_archived=False), name="lead_owner_status_idx"),
+            # It also carries the call frequency, so the team table's calls planned (a sum over a team's 10,000 live
+            # accounts) read the index alone instead of visiting 3,600 table pages (17 → 4 ms at 100,000 restaurants).
+            models.Index(
+                fields=["owner", "status"],
+                include=["call_frequency_days"],
+                condition=Q(is_archived=False),
+                name="lead_owner_status_idx",
+            ),
             models.Index(fields=["city"], name="lead_city_idx"),
             models.Index(fields=["last_call_at"], name="lead_last_call_idx"),
         ]
