@@ -21,6 +21,7 @@ from performance.selectors import (
     team_chart,
     team_rows,
     team_summary,
+    team_table,
 )
 
 
@@ -75,6 +76,7 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
             # The page's accounts ready to print (`accounts` stays the page's performance rows, already read).
             rows=list_rows(context["object_list"]),
             team_rows=rows,
+            team_table=team_table(rows) if user.role != Role.KAM else [],
             summary=team_summary(rows),
             chart=team_chart(rows),
             is_team_view=user.role != Role.KAM,
