@@ -16,7 +16,7 @@ from kam.models import Role
 from kam.tests.factories import UserFactory
 from leads.tests.factories import LeadFactory
 from performance.models import AccountPerformance, Classification, Trend
-from performance.selectors import LIST_COLUMNS, list_rows, percent_change, whole
+from performance.selectors import LIST_COLUMNS, TeamRow, list_rows, percent_change, team_table, whole
 from performance.services import performance_recompute
 from performance.tests.factories import (
     AccountPerformanceFactory,
@@ -285,3 +285,40 @@ def test_the_list_reads_only_the_columns_it_shows(client_a, kam_a):
     page = [q["sql"] for q in captured.captured_queries if '"performance_accountperformance"."reasons"' in q["sql"]]
     assert len(page) == 1
     assert '"factors"' not in page[0] and '"calling_windows"' not in page[0] and '"password"' not in page[0]
+
+
+OLD_TEAM_ROW = Template(
+    "{% load humanize %}"
+    '<a href="?owner={{ row.kam.pk }}">{{ row.kam }}</a>|{{ row.accounts }}|'
+    "{% for cls, count in row.class_counts %}{% if count %}"
+    '<span class="badge text-bg-{{ cls.colour }} me-1">{{ count }} {{ cls.label|lower }}</span>{% endif %}{% endfor %}|'
+    "{{ row.calls_made }} / {{ row.calls_planned_rounded }}{% if row.calls_pct is not None %} ({{ row.calls_pct }}%)"
+    "{% endif %}|{{ row.order_value|floatformat:0|intcomma }} ({{ row.orders }} order{{ row.orders|pluralize }})"
+)
+NEW_TEAM_ROW = Template(
+    '<a href="?owner={{ row.kam.pk }}">{{ row.name }}</a>|{{ row.accounts }}|{{ row.classes_html }}|'
+    "{{ row.calls }}{% if row.calls_pct %} ({{ row.calls_pct }}%){% endif %}|{{ row.order_value }} ({{ row.orders }})"
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"classes": {Classification.AT_RISK: 3, Classification.STEADY: 0, Classification.NO_ORDERS: 1}, "accounts": 4},
+        {"calls_planned": 4.4, "calls_made": 0, "orders": 1, "order_value": Decimal("1234.5")},
+        {"calls_planned": 0.4, "calls_made": 7, "orders": 2, "order_value": Decimal("9876543.49")},
+        {"calls_planned": 10.5, "calls_made": 21, "orders": 0},
+    ],
+)
+def test_the_team_table_prints_what_the_template_filters_printed(kam_a, fields):
+    kam_a.first_name, kam_a.last_name = "Zoë", "O'Neil <the first>"
+    row = TeamRow(kam=kam_a, **fields)
+    (ready,) = team_table([row])
+    assert NEW_TEAM_ROW.render(Context({"row": ready})) == OLD_TEAM_ROW.render(Context({"row": row}))
+
+
+def test_the_kam_select_keeps_the_chosen_kam(manager_client, kam_a, teammate):
+    html = manager_client.get(INDEX, {"owner": teammate.pk}).content.decode()
+    assert f'<option value="{teammate.pk}" selected>' in html
+    assert f'<option value="{kam_a.pk}">' in html
