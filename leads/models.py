@@ -178,10 +178,12 @@ class Lead(models.Model):
             # the whole-table status index (62,000 won accounts, once per KAM).
             # The searched columns and the id ride along, so a team's search is filtered in the index alone: the
             # text search's OR includes a contact EXISTS, which no trigram bitmap can serve, and without them
-            # PostgreSQL read each of a manager's 10,000 live leads from the table (9,200 pages per query).
+            # PostgreSQL read each of a manager's 10,000 live leads from the table (9,200 pages per query). So does
+            # the call frequency, so the team table's calls planned (a sum over a team's 10,000 live accounts) read
+            # the index alone instead of visiting 3,600 table pages (17 → 4 ms at 100,000 restaurants).
             models.Index(
                 fields=["owner", "status"],
-                include=["id", "name", "legal_name", "city"],
+                include=["id", "name", "legal_name", "city", "call_frequency_days"],
                 condition=Q(is_archived=False),
                 name="lead_owner_status_idx",
             ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
@@ -19,14 +19,26 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
 from contacts.selectors import CallContact, primary_contact_columns, primary_contact_of
 from interactions.models import Interaction, InteractionKind, Order
 from kam.models import Role, User
+from kam.templatetags.kam import badge
 from kam.timezones import local_day_bounds, local_today
 from leads.models import Lead, LeadStatus
-from performance.models import RISK_ORDER, AccountPerformance, Classification, ClassificationChange, ManagerReport
+from performance.models import (
+    RISK_ORDER,
+    AccountPerformance,
+    Classification,
+    ClassificationChange,
+    ManagerReport,
+    Trend,
+)
 
 WEEKS_SHOWN = 26
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -39,6 +51,23 @@ LIST_ORDER = ("risk_rank", "-value_at_risk", "-value_30d", "lead__name", "lead_i
 
 def money(value) -> str:
     return f"{Decimal(value or 0).quantize(Decimal('1')):,}"
+
+
+def _rounded(value) -> Decimal:
+    """`floatformat:0`'s rounding: half away from zero, and never a negative zero."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    number = number.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return number if number else Decimal("0")
+
+
+def whole(value) -> str:
+    """`{{ value|floatformat:0|intcomma }}` (en-gb: 12,346), without the template machinery."""
+    return f"{_rounded(value):,}"
+
+
+def percent_change(value) -> str:
+    """`{% if value >= 0 %}+{% endif %}{{ value|floatformat:0 }}%`: +12%, −3% as -3%, 0%."""
+    return f"{'+' if value >= 0 else ''}{_rounded(value)}%"
 
 
 # The lead page panel -----------------------------------------------------------------------------------------------
@@ -195,6 +224,78 @@ def slipping_accounts(*, owner, now, limit: int | None = 20) -> list[SlippingAcc
     ]
 
 
+# The performance list's rows -----------------------------------------------------------------------------------------
+
+# The columns the performance list shows (its sort keys are read by the query, not loaded): no factors, no lead details.
+LIST_COLUMNS = (
+    "classification",
+    "trend",
+    "score",
+    "value_30d",
+    "value_trend_pct",
+    "value_at_risk",
+    "reasons",
+    "lead__name",
+    "lead__city",
+    "lead__owner",
+    "lead__owner__username",
+    "lead__owner__first_name",
+    "lead__owner__last_name",
+)
+_URL_SENTINEL = 987654321
+
+
+@dataclass
+class ListRow:
+    """One account of the performance list with what its row shows, ready to print (no filters, no lookups)."""
+
+    lead: Lead
+    url: str
+    kam: str
+    class_html: SafeString
+    score: str
+    value_30d: str
+    value_trend: str
+    value_at_risk: str
+    reasons: str
+
+
+def _trend_html(trend: Trend) -> SafeString:
+    return format_html(
+        ' <span class="text-{}" title="{} since the previous day">{}<span class="visually-hidden"> {}</span></span>',
+        trend.colour,
+        trend.label,
+        trend.arrow,
+        trend.label,
+    )
+
+
+def list_rows(accounts) -> list[ListRow]:
+    """The rows of a page of the performance list (`accounts`: performance rows with `lead__owner`, at least
+    LIST_COLUMNS). The markup of a class and a trend is built once per page, a lead's URL from one `reverse`."""
+    badges = {c.value: badge(c) for c in Classification}
+    trends = {t.value: _trend_html(t) for t in Trend} | {"": ""}
+    url = reverse("leads:detail", args=[_URL_SENTINEL])
+    head, tail = url.split(str(_URL_SENTINEL))
+    rows = []
+    for account in accounts:
+        lead, risk, trend_pct = account.lead, account.value_at_risk, account.value_trend_pct
+        rows.append(
+            ListRow(
+                lead=lead,
+                url=f"{head}{lead.pk}{tail}",
+                kam=str(lead.owner),
+                class_html=mark_safe(badges[account.classification] + trends[account.trend]),
+                score="—" if account.score is None else str(account.score),
+                value_30d=whole(account.value_30d),
+                value_trend="" if trend_pct is None else percent_change(trend_pct),
+                value_at_risk=whole(risk) if risk else "—",
+                reasons=capfirst(account.reasons_text),
+            )
+        )
+    return rows
+
+
 # The team table (performance page and manager report) -------------------------------------------------------------
 
 
@@ -282,7 +383,8 @@ def team_rows(
             kind=InteractionKind.CALL, performed_by_id__in=ids, occurred_at__gte=calls_start, occurred_at__lt=calls_end
         )
         .values("performed_by_id")
-        .annotate(n=Count("pk"), connected=Count("pk", filter=Q(outcome="connected")))
+        # Counted on columns of interaction_by_at_idx (not the id, which it does not hold): read from the index alone.
+        .annotate(n=Count("*"), connected=Count("outcome", filter=Q(outcome="connected")))
         .order_by()
     )
     for row in made:
@@ -299,6 +401,45 @@ def team_rows(
         members[row["credited_to_id"]].orders = row["n"]
         members[row["credited_to_id"]].order_value = row["value"] or Decimal("0")
     return list(members.values())
+
+
+@dataclass
+class TeamTableRow:
+    """A KAM's row of the performance page's team table, ready to print."""
+
+    kam: User
+    name: str
+    accounts: str
+    classes_html: SafeString
+    calls: str
+    calls_pct: str
+    order_value: str
+    orders: str
+
+
+def team_table(rows: list[TeamRow]) -> list[TeamTableRow]:
+    """The team table's cells from `team_rows`: counts, badges and sums formatted once, not by template filters."""
+    table = []
+    for row in rows:
+        badges = (
+            format_html('<span class="badge text-bg-{} me-1">{} {}</span>', c.colour, n, c.label.lower())
+            for c, n in row.class_counts()
+            if n
+        )
+        pct = row.calls_pct
+        table.append(
+            TeamTableRow(
+                kam=row.kam,
+                name=str(row.kam),
+                accounts=str(row.accounts),
+                classes_html=mark_safe("".join(badges)),
+                calls=f"{row.calls_made} / {row.calls_planned_rounded}",
+                calls_pct="" if pct is None else str(pct),
+                order_value=whole(row.order_value),
+                orders=f"{row.orders} order{'' if row.orders == 1 else 's'}",
+            )
+        )
+    return table
 
 
 def team_summary(rows: list[TeamRow]) -> dict:

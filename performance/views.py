@@ -15,13 +15,16 @@ from performance.exports import report_csv_rows
 from performance.filters import SLIPPING_QUERY, PerformanceFilter
 from performance.models import AccountPerformance, Classification
 from performance.selectors import (
+    LIST_COLUMNS,
     LIST_ORDER,
     lead_performance_panel,
+    list_rows,
     manager_report,
     report_since,
     team_chart,
     team_rows,
     team_summary,
+    team_table,
 )
 
 
@@ -35,7 +38,9 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
     paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
-        queryset = super().get_queryset().active().select_related("lead__owner").order_by(*LIST_ORDER)
+        queryset = (
+            super().get_queryset().active().select_related("lead__owner").only(*LIST_COLUMNS).order_by(*LIST_ORDER)
+        )
         self.filterset = PerformanceFilter(self.request.GET or None, queryset=queryset, request=self.request)
         if self.filterset.is_bound and not self.filterset.is_valid():
             messages.error(self.request, "Some filters were not understood; showing all accounts.")
@@ -71,7 +76,10 @@ class PerformanceIndexView(ScopedQuerysetMixin, ListView):
             chosen = set()
         context.update(
             filter=self.filterset,
+            # The page's accounts ready to print (`accounts` stays the page's performance rows, already read).
+            rows=list_rows(context["object_list"]),
             team_rows=rows,
+            team_table=team_table(rows) if user.role != Role.KAM else [],
             summary=team_summary(rows),
             chart=team_chart(rows),
             is_team_view=user.role != Role.KAM,

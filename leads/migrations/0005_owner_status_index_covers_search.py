@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("is_archived", False)),
                 fields=["owner", "status"],
-                include=("id", "name", "legal_name", "city"),
+                include=("id", "name", "legal_name", "city", "call_frequency_days"),
                 name="lead_owner_status_idx",
             ),
         ),

@@ -4,7 +4,10 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import connection
+from django.template import Context, Template
+from django.template.defaultfilters import floatformat
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +15,8 @@ from django.utils import timezone
 from kam.models import Role
 from kam.tests.factories import UserFactory
 from leads.tests.factories import LeadFactory
-from performance.models import Classification
+from performance.models import AccountPerformance, Classification, Trend
+from performance.selectors import LIST_COLUMNS, TeamRow, list_rows, percent_change, team_table, whole
 from performance.services import performance_recompute
 from performance.tests.factories import (
     AccountPerformanceFactory,
@@ -230,3 +234,98 @@ def test_the_today_page_shows_the_owners_slipping_accounts_with_their_reasons(cl
     html = client_a.get(reverse("today")).content.decode()
     assert "Slipping accounts" in html and "Quiet Kitchen" in html and "Not mine" not in html
     assert "40 days since the last order, 10.0× its usual gap" in html and "Underperforming" in html
+
+
+# The list's rows are printed from list_rows: the same markup as the template's own filters and tags gave.
+OLD_ROW = Template(
+    "{% load kam humanize %}"
+    '<a href="{{ account.lead.get_absolute_url }}">{{ account.lead.name }}</a> {{ account.lead.city }}|'
+    "{{ account.lead.owner }}|"
+    "{% badge account.classification_choice %}{% with trend=account.trend_choice %}{% if trend %} "
+    '<span class="text-{{ trend.colour }}" title="{{ trend.label }} since the previous day">{{ trend.arrow }}'
+    '<span class="visually-hidden"> {{ trend.label }}</span></span>{% endif %}{% endwith %}|'
+    '{{ account.score|default_if_none:"—" }}|'
+    "{{ account.value_30d|floatformat:0|intcomma }}{% if account.value_trend_pct is not None %} "
+    "{% if account.value_trend_pct >= 0 %}+{% endif %}{{ account.value_trend_pct|floatformat:0 }}%{% endif %}|"
+    "{% if account.value_at_risk %}{{ account.value_at_risk|floatformat:0|intcomma }}{% else %}—{% endif %}|"
+    "{{ account.reasons_text|capfirst }}"
+)
+NEW_ROW = Template(
+    '<a href="{{ row.url }}">{{ row.lead.name }}</a> {{ row.lead.city }}|{{ row.kam }}|{{ row.class_html }}|'
+    "{{ row.score }}|{{ row.value_30d }}{% if row.value_trend %} {{ row.value_trend }}{% endif %}|"
+    "{{ row.value_at_risk }}|{{ row.reasons }}"
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"trend": Trend.UP, "score": 0, "value_30d": Decimal("1234567.50"), "value_trend_pct": 12.5},
+        {"trend": Trend.DOWN, "score": None, "value_30d": Decimal("0.49"), "value_trend_pct": -0.4},
+        {"trend": Trend.FLAT, "value_trend_pct": -30.5, "value_at_risk": Decimal("999.5"), "reasons": []},
+        {"trend": "", "value_trend_pct": 0.0, "value_at_risk": Decimal("0"), "reasons": ["<b>x</b> & y", "z"]},
+        {"value_trend_pct": 1234.5, "value_at_risk": Decimal("12345678901.49"), "score": 100},
+    ],
+)
+def test_list_rows_print_what_the_template_filters_printed(kam_a, fields):
+    lead = LeadFactory(owner=kam_a, name="O'Brien & Sons <Grill>", city="Pune")
+    AccountPerformanceFactory(lead=lead, **fields)
+    account = AccountPerformance.objects.select_related("lead__owner").only(*LIST_COLUMNS).get()
+    (row,) = list_rows([account])
+    assert NEW_ROW.render(Context({"row": row})) == OLD_ROW.render(Context({"account": account}))
+
+
+@pytest.mark.parametrize(
+    "value", [0, 0.4, -0.4, 0.5, -0.5, 1.5, 2.5, -2.5, 999.5, 1234.49, -98765.5, 12.345, Decimal("1000000.5")]
+)
+def test_whole_and_percent_change_are_the_template_filters(value):
+    assert whole(value) == intcomma(floatformat(value, 0))
+    assert percent_change(value) == ("+" if value >= 0 else "") + floatformat(value, 0) + "%"
+
+
+def test_the_list_reads_only_the_columns_it_shows(client_a, kam_a):
+    account(kam_a, Classification.AT_RISK, reasons=["no order for 40 days"])
+    with CaptureQueriesContext(connection) as captured:
+        response = client_a.get(INDEX)
+    assert "No order for 40 days" in response.content.decode()
+    page = [q["sql"] for q in captured.captured_queries if '"performance_accountperformance"."reasons"' in q["sql"]]
+    assert len(page) == 1
+    assert '"factors"' not in page[0] and '"calling_windows"' not in page[0] and '"password"' not in page[0]
+
+
+OLD_TEAM_ROW = Template(
+    "{% load humanize %}"
+    '<a href="?owner={{ row.kam.pk }}">{{ row.kam }}</a>|{{ row.accounts }}|'
+    "{% for cls, count in row.class_counts %}{% if count %}"
+    '<span class="badge text-bg-{{ cls.colour }} me-1">{{ count }} {{ cls.label|lower }}</span>{% endif %}{% endfor %}|'
+    "{{ row.calls_made }} / {{ row.calls_planned_rounded }}{% if row.calls_pct is not None %} ({{ row.calls_pct }}%)"
+    "{% endif %}|{{ row.order_value|floatformat:0|intcomma }} ({{ row.orders }} order{{ row.orders|pluralize }})"
+)
+NEW_TEAM_ROW = Template(
+    '<a href="?owner={{ row.kam.pk }}">{{ row.name }}</a>|{{ row.accounts }}|{{ row.classes_html }}|'
+    "{{ row.calls }}{% if row.calls_pct %} ({{ row.calls_pct }}%){% endif %}|{{ row.order_value }} ({{ row.orders }})"
+)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"classes": {Classification.AT_RISK: 3, Classification.STEADY: 0, Classification.NO_ORDERS: 1}, "accounts": 4},
+        {"calls_planned": 4.4, "calls_made": 0, "orders": 1, "order_value": Decimal("1234.5")},
+        {"calls_planned": 0.4, "calls_made": 7, "orders": 2, "order_value": Decimal("9876543.49")},
+        {"calls_planned": 10.5, "calls_made": 21, "orders": 0},
+    ],
+)
+def test_the_team_table_prints_what_the_template_filters_printed(kam_a, fields):
+    kam_a.first_name, kam_a.last_name = "Zoë", "O'Neil <the first>"
+    row = TeamRow(kam=kam_a, **fields)
+    (ready,) = team_table([row])
+    assert NEW_TEAM_ROW.render(Context({"row": ready})) == OLD_TEAM_ROW.render(Context({"row": row}))
+
+
+def test_the_kam_select_keeps_the_chosen_kam(manager_client, kam_a, teammate):
+    html = manager_client.get(INDEX, {"owner": teammate.pk}).content.decode()
+    assert f'<option value="{teammate.pk}" selected>' in html
+    assert f'<option value="{kam_a.pk}">' in html
