@@ -148,7 +148,10 @@ expect 200 "POST /leads/{id}/transition/ to contacted"
 call POST "$API/leads/$LEAD_ID/transition/" '{"status": "won"}'; expect 409 "POST /leads/{id}/transition/ skipping steps"
 expect_error_shape
 call POST "$API/leads/$LEAD_ID/transition/" '{"status": "lost"}'; expect 400 "POST /leads/{id}/transition/ lost without a reason"
-TOMORROW="$(date -u -d '+2 days' +%F 2>/dev/null || date -u -v+2d +%F)"
+# Two days after the server's today in the KAM's zone (not this machine's clock, which may differ).
+call GET "$API/calls/today/"
+TODAY="$(json .today)"
+TOMORROW="$(date -u -d "$TODAY +2 days" +%F 2>/dev/null || date -u -j -v+2d -f %F "$TODAY" +%F)"
 call POST "$API/leads/$LEAD_ID/reschedule/" "$(jq -nc --arg d "$TOMORROW" '{day: $d}')"; expect 200 "POST /leads/{id}/reschedule/"
 call POST "$API/leads/$LEAD_ID/reschedule/" '{"day": "2001-01-01"}'; expect 400 "POST /leads/{id}/reschedule/ to the past"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import phonenumbers
 from django.db import connection
+from django.utils import timezone
 
 # The owner of a lead at a moment: the recipient of its latest assignment at or before that moment.
 _OWNER_AT = """(
@@ -87,8 +88,13 @@ CHECKS = {
 }
 
 
-def dataset_problems(*, phones: bool = True) -> dict[str, int]:
-    """Rule → number of rows that break it, for every rule with at least one."""
+def dataset_problems(*, phones: bool = True, now=None) -> dict[str, int]:
+    """Rule → number of rows that break it, for every rule with at least one.
+
+    "The future" is the application's clock (`now`, default the current time), the one the generator planned with,
+    rather than the database server's.
+    """
+    now = now or timezone.now()
     found = {}
     with connection.cursor() as cursor:
         for name, sql in CHECKS.items():
@@ -97,7 +103,7 @@ def dataset_problems(*, phones: bool = True) -> dict[str, int]:
                     "max(occurred_at) FILTER (WHERE outcome = 'connected')",
                     "max(CASE WHEN outcome = 'connected' THEN occurred_at END)",
                 )
-            cursor.execute(sql.replace("now()", "CURRENT_TIMESTAMP"))
+            cursor.execute(sql.replace("now()", "%s"), [now] * sql.count("now()"))
             count = cursor.fetchone()[0]
             if count:
                 found[name] = count
