@@ -354,3 +354,16 @@ def test_the_latest_interactions_page_through_all_of_a_kams_accounts_newest_firs
     with CaptureQueriesContext(connection) as one_page:
         api_a.get("/api/v1/interactions/", {"page": 2})
     assert len(one_page.captured_queries) <= 5
+
+
+def test_the_interactions_list_runs_the_same_queries_with_1_and_10_rows(api_a, kam_a):
+    def listed():
+        with CaptureQueriesContext(connection) as captured:
+            rows = api_a.get("/api/v1/interactions/").json()["results"]
+        return len(rows), len(captured.captured_queries)
+
+    lead = LeadFactory(owner=kam_a)
+    InteractionFactory(lead=lead, performed_by=kam_a)
+    one_row, queries = listed()
+    InteractionFactory.create_batch(9, lead=LeadFactory(owner=kam_a), performed_by=kam_a)
+    assert one_row == 1 and listed() == (10, queries)

@@ -531,3 +531,23 @@ def test_today_shows_the_ten_most_valuable_slipping_accounts_and_links_to_all(cl
     html = manager_client.get(reverse("today"), {"kam": kam_a.pk}).content.decode()
     query = f"classification=at_risk&amp;classification=underperforming&amp;owner={kam_a.pk}"
     assert f'href="/performance/?{query}"' in html
+
+
+def test_show_more_runs_the_same_queries_with_1_and_10_rows(client_a, kam_a, django_assert_num_queries):
+    size = selectors.TODAY_SECTION_SIZE
+
+    def add(count):
+        for _ in range(count):
+            lead = due_lead(kam_a, at(KOLKATA, 2026, 11, 16, 10))
+            ContactFactory(lead=lead, is_primary=True)
+            AccountPerformanceFactory(lead=lead)
+
+    def more():
+        return client_a.get(reverse("today"), {"more": "overdue", "offset": str(size)}, **HTMX)
+
+    add(size + 1)
+    with django_assert_num_queries(3) as one:  # session, user, the section's rows with their total
+        assert more().content.decode().count('id="today-row-') == 1
+    add(9)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert more().content.decode().count('id="today-row-') == 10
