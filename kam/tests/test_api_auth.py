@@ -199,6 +199,7 @@ def test_a_success_resets_the_failure_count_and_records_the_sign_in(settings, ap
         assert obtain(api_anonymous, "kam_a", "wrong").status_code == 401
 
 
+@pytest.mark.redis
 def test_throttle_counters_live_in_the_shared_cache_redis_in_production(settings, api_a, kam_a):
     """With the Redis cache (what REDIS_URL selects), the count is shared: a second process would see it."""
     import uuid

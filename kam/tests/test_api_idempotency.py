@@ -155,6 +155,7 @@ def test_the_purge_is_on_the_beat_schedule():
     assert BEAT_SCHEDULE["purge-idempotency-keys"]["task"] == purge_idempotency_keys.name
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_retry_waits_for_the_first_request_and_replays_it(kam_a):
     """The first request holds its key row, uncommitted; a retry arriving meanwhile blocks on the unique

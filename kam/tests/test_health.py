@@ -40,6 +40,7 @@ def test_probes_are_not_redirected_to_https_but_pages_are(client, settings):
     assert client.get("/accounts/login/").status_code == 301
 
 
+@pytest.mark.redis
 @pytest.mark.django_db
 def test_readyz_ok_when_database_and_redis_answer(client, settings):
     settings.REDIS_URL = settings.TEST_REDIS_URL
@@ -69,6 +70,7 @@ def test_readyz_is_503_and_names_redis_when_redis_is_down(client, settings):
     assert body["checks"]["redis"].startswith("error: ")
 
 
+@pytest.mark.redis
 def test_readyz_is_503_and_names_the_database_when_it_is_down():
     # A separate process whose database is a closed port: the real driver fails to connect, nothing is mocked.
     code = (

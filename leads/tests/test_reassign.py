@@ -386,7 +386,7 @@ def _run(target, errors):
     return thread
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgresql
 @pytest.mark.parametrize("first", ["reassignment", "call"])
 def test_a_reassignment_and_a_call_at_the_same_moment_both_survive(transactional_db, first):
     manager = UserFactory(role=Role.MANAGER)
