@@ -72,7 +72,10 @@ def _empty_cache():
     """Cached values (API throttle counters above all) never leak from one test into the next."""
     from django.core.cache import cache
 
+    from kam.api.throttles import throttle_cache
+
     cache.clear()
+    throttle_cache.clear()
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from django.utils import timezone
 from interactions.models import CallOutcome, Interaction, InteractionKind, MorningDigest, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
 from interactions.selectors import today_calls
+from kam.conflicts import Conflict
+from kam.outbox import enqueue_on_commit
 from leads.models import Lead, LeadStatus
 from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
 from performance.tasks import refresh_account_performance
@@ -174,6 +176,7 @@ def order_record(
     to the KAM who owns the account now, and stays theirs if the account changes hands later.
     """
     now = now or timezone.now()
+    placed_at_given = placed_at
     placed_at = placed_at or now
     external_ref = (external_ref or "").strip()
     currency = (currency or "INR").strip().upper()
@@ -202,7 +205,7 @@ def order_record(
     if external_ref:
         existing = _existing_order(lead=lead, external_ref=external_ref)
         if existing is not None:
-            return existing, False
+            return _same_order(existing, amount=amount, currency=currency, placed_at=placed_at_given), False
     try:
         with transaction.atomic():
             locked = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -221,25 +224,52 @@ def order_record(
                 lead_transition(
                     lead=locked, to=LeadStatus.WON, by=by, cause=TransitionCause.ORDER, note="First order", now=now
                 )
+            _refresh_performance_after_commit(lead_id=lead.pk)
     except IntegrityError:
         # Two deliveries of the same order raced; the other one won, so return its row.
         existing = _existing_order(lead=lead, external_ref=external_ref) if external_ref else None
         if existing is None:
             raise
-        return existing, False
+        return _same_order(existing, amount=amount, currency=currency, placed_at=placed_at_given), False
     lead.status = locked.status
-    _refresh_performance_after_commit(lead_id=lead.pk)
     return order, True
 
 
 def _refresh_performance_after_commit(*, lead_id: int) -> None:
-    transaction.on_commit(lambda: refresh_account_performance.delay(lead_id))
+    # Through the outbox: with the broker down the order still commits and answers 201, and the refresh is queued
+    # when the broker is back.
+    enqueue_on_commit(refresh_account_performance, lead_id)
 
 
 def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:
-    existing = Order.objects.filter(external_ref=external_ref).first()
-    if existing is not None and existing.lead_id != lead.pk:
-        raise ValidationError({"external_ref": "This reference is already recorded for another account."})
+    # This account's orders only: whether another account has the reference is none of the caller's business.
+    return Order.objects.select_related("lead").filter(lead_id=lead.pk, external_ref=external_ref).first()
+
+
+def _same_order(existing: Order, *, amount: Decimal, currency: str, placed_at: dt.datetime | None) -> Order:
+    """The recorded order, when the one sent again is the same; Conflict naming the differences otherwise.
+
+    A retry is the same order; the same reference with another amount or day is a mistake on one side, which must
+    be looked at rather than silently dropped. The day is the restaurant's; a time left out is not compared.
+    """
+    differences = {}
+    if existing.amount != amount or existing.currency != currency:
+        differences["amount"] = [
+            f"Recorded as {existing.currency} {existing.amount:,.2f}; this request says {currency} {amount:,.2f}."
+        ]
+    zone = existing.lead.zone
+    if placed_at is not None and placed_at.astimezone(zone).date() != existing.placed_at.astimezone(zone).date():
+        differences["placed_at"] = [
+            f"Recorded as placed on {existing.placed_at.astimezone(zone):%Y-%m-%d}; this request says "
+            f"{placed_at.astimezone(zone):%Y-%m-%d} (the restaurant's dates)."
+        ]
+    if differences:
+        raise Conflict(
+            f"Order {existing.external_ref} is already recorded for this account with other details; nothing was "
+            "changed. Check which is right, and record a correction under a new reference if needed.",
+            code="order_differs",
+            fields=differences,
+        )
     return existing
 
 

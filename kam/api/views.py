@@ -194,13 +194,38 @@ class TokenRefreshView(ApiViewMixin, jwt_views.TokenRefreshView):
         operation_id="auth_token_refresh",
         tags=["auth"],
         summary="Refresh the access token",
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent is revoked (rotation), so "
+            "keep the new one. A refresh token issued before the last password change is refused (401)."
+        ),
         examples=[
             OpenApiExample("Refresh token", value={"refresh": "eyJhbGciOiJIUzI1NiIs…"}, request_only=True),
-            OpenApiExample("New access token", value={"access": "eyJhbGciOiJIUzI1NiIs…"}, response_only=True),
+            OpenApiExample("New tokens", value=_TOKEN_PAIR_EXAMPLE, response_only=True),
         ],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class LogoutView(ApiViewMixin, jwt_views.TokenBlacklistView):
+    throttle_classes = [TokenThrottle]
+    idempotent_post = False
+
+    @extend_schema(
+        operation_id="auth_logout",
+        tags=["auth"],
+        summary="Sign out: revoke a refresh token",
+        description=(
+            "Revokes the refresh token (it can no longer be refreshed, now or after a retry). The access token "
+            "issued with it expires on its own within its lifetime (15 minutes by default); to end every token "
+            "at once, change the password."
+        ),
+        examples=[OpenApiExample("Refresh token", value={"refresh": "eyJhbGciOiJIUzI1NiIs…"}, request_only=True)],
+        responses={204: None},
+    )
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- schema and docs --------------------------------------------------------------------------------------
