@@ -3,20 +3,17 @@
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 
 from interactions import services
 from kam.chunks import fan_out, id_ranges
 from leads.models import Lead
 
-# Leads per chunk task: about a second of work, so a killed worker loses little and a chunk never nears the
-# broker's visibility timeout.
-CALL_PLAN_CHUNK = 2000
-
 
 @shared_task
 def recompute_call_plans() -> int:
     """Nightly: re-derive every lead's last calls and next due, one task per chunk of leads; returns the chunks."""
-    return fan_out(recompute_call_plans_chunk, id_ranges(Lead.objects.all(), size=CALL_PLAN_CHUNK))
+    return fan_out(recompute_call_plans_chunk, id_ranges(Lead.objects.all(), size=settings.NIGHTLY_CHUNK_SIZE))
 
 
 @shared_task

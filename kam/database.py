@@ -18,6 +18,10 @@ def vacuum_analyze(models) -> None:
             cursor.execute("ANALYZE")
 
 
+# After a database failed to answer, how long this process expects it to keep failing fast.
+STALL_MEMORY_SECONDS = 10
+
+
 def install_reply_deadline(*, connect_seconds: float, reply_seconds: float) -> None:
     """Give up on a PostgreSQL that does not answer, instead of waiting for it forever.
 
@@ -35,9 +39,16 @@ def install_reply_deadline(*, connect_seconds: float, reply_seconds: float) -> N
     import psycopg2
     from psycopg2 import extensions
 
+    stalled_until = 0.0
+
     def wait(conn):
+        nonlocal stalled_until
         # A connection being set up polls CONNECTING states; an established one has its fileno from the start.
         limit = connect_seconds if conn.status == extensions.STATUS_SETUP else reply_seconds
+        if time.monotonic() < stalled_until:
+            # The database just failed to answer this process: the reconnect that follows (Django's health check
+            # closes the connection) gets a second, not the full wait again.
+            limit = min(limit, 1.0)
         deadline = time.monotonic() + limit
         while True:
             state = conn.poll()
@@ -45,6 +56,7 @@ def install_reply_deadline(*, connect_seconds: float, reply_seconds: float) -> N
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                stalled_until = time.monotonic() + STALL_MEMORY_SECONDS
                 raise psycopg2.OperationalError(f"PostgreSQL did not answer within {limit:g} s")
             if state == extensions.POLL_READ:
                 select.select([conn.fileno()], [], [], remaining)

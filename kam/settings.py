@@ -147,8 +147,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # (stalled, or the network gone) is given up on after DB_CONNECT_TIMEOUT to connect and DB_STATEMENT_TIMEOUT + 1 s
 # for a reply (kam.database.install_reply_deadline). Workers and commands (migrations, nightly jobs) may run long.
 WEB_PROCESS = env("KAM_PROCESS", default="") == "web"
-DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
-DB_STATEMENT_TIMEOUT = env.float("DB_STATEMENT_TIMEOUT", default=5)
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=2)
+DB_STATEMENT_TIMEOUT = env.float("DB_STATEMENT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of hanging a worker (and the readiness probe) when the database is unreachable.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
@@ -232,10 +232,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
-    "socket_timeout": 5,
+    # A frozen broker must not hold a web request for long: publishing gives up within seconds (kam.outbox).
+    "socket_timeout": 2,
     "socket_connect_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Rows per chunk task of the nightly jobs (kam.chunks): about a second of work each.
+NIGHTLY_CHUNK_SIZE = env.int("NIGHTLY_CHUNK_SIZE", default=2000)
 CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -4,6 +4,7 @@ import datetime as dt
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from kam.chunks import fan_out, id_ranges
@@ -13,9 +14,6 @@ from kam.outbox import enqueue_on_commit
 from leads.models import Lead
 from performance import services
 from performance.models import AccountPerformance, ClassificationChange
-
-# Accounts per chunk task: a few seconds of work at the reference size.
-PERFORMANCE_CHUNK = 2000
 
 
 @shared_task
@@ -28,7 +26,7 @@ def recompute_performance() -> int:
     """Nightly: every account's metrics and class, one task per chunk of accounts, all at the same `now`, then a
     VACUUM of the rewritten tables. Returns how many chunks were queued."""
     now = timezone.now().isoformat()
-    ranges = id_ranges(Lead.objects.all(), size=PERFORMANCE_CHUNK)
+    ranges = id_ranges(Lead.objects.all(), size=settings.NIGHTLY_CHUNK_SIZE)
     return fan_out(recompute_performance_chunk, ranges, now, then=vacuum_performance)
 
 

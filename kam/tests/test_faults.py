@@ -262,5 +262,5 @@ def test_the_web_process_has_a_statement_timeout_and_workers_do_not():
         "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/kam_x",
     )
-    assert web.stdout.strip() == "-c statement_timeout=5000"
+    assert web.stdout.strip() == "-c statement_timeout=3000"
     assert worker.stdout.strip() == ""

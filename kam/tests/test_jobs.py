@@ -49,17 +49,13 @@ def test_id_ranges_cover_every_row_once_in_chunks_of_the_size():
     )
 
 
-def test_the_nightly_performance_job_is_one_idempotent_task_per_chunk(django_capture_on_commit_callbacks):
+def test_the_nightly_performance_job_is_one_idempotent_task_per_chunk(settings, django_capture_on_commit_callbacks):
     from performance import tasks
 
     leads = LeadFactory.create_batch(5)
-    original = tasks.PERFORMANCE_CHUNK
-    tasks.PERFORMANCE_CHUNK = 2
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            assert tasks.recompute_performance() == 3
-    finally:
-        tasks.PERFORMANCE_CHUNK = original
+    settings.NIGHTLY_CHUNK_SIZE = 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert tasks.recompute_performance() == 3
     assert len(callbacks) == 4  # three chunks, then the VACUUM
     assert AccountPerformance.objects.count() == 5
     # A chunk delivered again (its worker was killed after committing) changes nothing and records no new change.
