@@ -13,6 +13,7 @@ from interactions.models import CallOutcome, MorningDigest
 from interactions.tests.conftest import KOLKATA, at
 from interactions.tests.factories import InteractionFactory
 from kam.schedule import BEAT_SCHEDULE
+from kam.tests.waiting import wait_for
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -32,7 +33,7 @@ def test_both_tasks_run_on_a_real_worker(celery_worker, kam_a):
     result = tasks.recompute_call_plans.delay()
     assert not isinstance(result, EagerResult)  # it crossed the broker
     assert result.get(timeout=30) == 1  # one chunk task queued (through the outbox), which the worker then runs
-    assert _eventually(lambda: Lead.objects.get(pk=lead.pk).next_call_at == at(KOLKATA, 2026, 11, 25, 10))
+    assert wait_for(lambda: Lead.objects.get(pk=lead.pk).next_call_at == at(KOLKATA, 2026, 11, 25, 10))
     chunk = tasks.recompute_call_plans_chunk.delay(lead.pk, lead.pk)
     assert chunk.get(timeout=30) == 0  # idempotent: running a chunk again changes nothing
 
@@ -42,17 +43,6 @@ def test_both_tasks_run_on_a_real_worker(celery_worker, kam_a):
     assert tasks.send_morning_digests.delay(eight).get(timeout=30) == 0  # safe to re-run
     assert [m.to for m in mail.outbox] == [[kam_a.email]]
     assert MorningDigest.objects.filter(kam=kam_a, day=dt.date(2026, 11, 19)).count() == 1
-
-
-def _eventually(condition, timeout=30):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_the_commands_call_the_same_services(kam_a):

@@ -148,10 +148,14 @@ class MeView(ApiViewMixin, generics.RetrieveAPIView):
 _TOKEN_PAIR_EXAMPLE = {"refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "access": "eyJhbGciOiJIUzI1NiIs…"}
 
 
-class TokenObtainView(ApiViewMixin, jwt_views.TokenObtainPairView):
+class _TokenEndpoint(ApiViewMixin):
+    """Sign-in, refresh and sign-out: limited per client address, and never replayed from an Idempotency-Key."""
+
     throttle_classes = [TokenThrottle]
     idempotent_post = False
 
+
+class TokenObtainView(_TokenEndpoint, jwt_views.TokenObtainPairView):
     @extend_schema(
         operation_id="auth_token_obtain",
         tags=["auth"],
@@ -186,10 +190,7 @@ def _axes_cool_off_seconds(request) -> int | None:
     return int(cool_off.total_seconds()) if cool_off else None
 
 
-class TokenRefreshView(ApiViewMixin, jwt_views.TokenRefreshView):
-    throttle_classes = [TokenThrottle]
-    idempotent_post = False
-
+class TokenRefreshView(_TokenEndpoint, jwt_views.TokenRefreshView):
     @extend_schema(
         operation_id="auth_token_refresh",
         tags=["auth"],
@@ -207,10 +208,7 @@ class TokenRefreshView(ApiViewMixin, jwt_views.TokenRefreshView):
         return super().post(request, *args, **kwargs)
 
 
-class LogoutView(ApiViewMixin, jwt_views.TokenBlacklistView):
-    throttle_classes = [TokenThrottle]
-    idempotent_post = False
-
+class LogoutView(_TokenEndpoint, jwt_views.TokenBlacklistView):
     @extend_schema(
         operation_id="auth_logout",
         tags=["auth"],

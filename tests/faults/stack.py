@@ -176,98 +176,32 @@ class Stack:
     def start(self) -> Stack:
         try:
             self._init_postgres()
-            self.processes["postgres"] = Process(
+            self._add(
                 "postgres",
-                [
-                    str(PG_BIN / "postgres"),
-                    "-D",
-                    str(self.pg_data),
-                    "-p",
-                    str(self.pg_port),
-                    "-k",
-                    str(self.pg_socket),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=60",
-                ],  # fmt: skip
-                env=self.env,
-                log_dir=self.logs,
+                f"{PG_BIN}/postgres -D {self.pg_data} -p {self.pg_port} -k {self.pg_socket} "
+                "-c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=60",
                 user="postgres",
             )
-            self.processes["redis"] = Process(
-                "redis",
-                [
-                    "redis-server",
-                    "--port",
-                    str(self.redis_port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                ],  # fmt: skip
-                env=self.env,
-                log_dir=self.logs,
-            )
+            self._add("redis", f"redis-server --port {self.redis_port} --bind 127.0.0.1 --appendonly no --daemonize no")
+            self.processes["redis"].argv[1:1] = ["--save", ""]
             self.start_postgres()
             self.start_redis()
             self.manage("migrate", "--noinput")
             self.manage("setup_schedule")
-            self.processes["web"] = Process(
+            self._add(
                 "web",
-                [
-                    str(BIN / "gunicorn"),
-                    "kam.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{self.web_port}",
-                    "--workers",
-                    str(self.workers),
-                    "--timeout",
-                    "60",
-                    "--no-control-socket",
-                ],  # fmt: skip
-                env=self.env,
-                log_dir=self.logs,
+                f"{BIN}/gunicorn kam.wsgi --bind 127.0.0.1:{self.web_port} --workers {self.workers} --timeout 60 "
+                "--no-control-socket",
             )
-            self.processes["worker"] = Process(
+            self._add(
                 "worker",
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "kam",
-                    "worker",
-                    "--concurrency",
-                    "1",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "-n",
-                    f"faults{self.web_port}@%h",
-                ],  # fmt: skip
-                env=self.env,
-                log_dir=self.logs,
+                f"{BIN}/celery -A kam worker --concurrency 1 --without-gossip --without-mingle "
+                f"-n faults{self.web_port}@%h",
             )
-            self.processes["beat"] = Process(
+            self._add(
                 "beat",
-                [
-                    str(BIN / "celery"),
-                    "-A",
-                    "kam",
-                    "beat",
-                    "--schedule",
-                    str(self.tmp / "beat"),
-                    "--scheduler",
-                    "django_celery_beat.schedulers:DatabaseScheduler",
-                ],  # fmt: skip
-                env=self.env,
-                log_dir=self.logs,
+                f"{BIN}/celery -A kam beat --schedule {self.tmp}/beat "
+                "--scheduler django_celery_beat.schedulers:DatabaseScheduler",
             )
             for name in ("web", "worker", "beat"):
                 self.processes[name].start()
@@ -277,6 +211,10 @@ class Stack:
             self.stop()
             raise
         return self
+
+    def _add(self, name: str, command: str, *, user: str | None = None) -> None:
+        # Paths here are ours (no spaces): a command line reads better than a list of words.
+        self.processes[name] = Process(name, command.split(), env=self.env, log_dir=self.logs, user=user)
 
     def stop(self) -> None:
         for name in ("beat", "worker", "web", "redis"):
