@@ -21,12 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from interactions.call_plan import PLAN_FIELDS, lead_call_plan, lead_refresh_call_plan
 from interactions.models import CallOutcome, Interaction, InteractionKind, MorningDigest, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
 from interactions.selectors import today_calls
+from kam.reactions import ORDER_RECORDED, announce
 from leads.models import Lead, LeadStatus
-from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
-from performance.tasks import refresh_account_performance
+from leads.services import TransitionCause, lead_transition
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +222,7 @@ def order_record(
                 lead_transition(
                     lead=locked, to=LeadStatus.WON, by=by, cause=TransitionCause.ORDER, note="First order", now=now
                 )
+            announce(ORDER_RECORDED, lead_id=locked.pk, now=now)
     except IntegrityError:
         # Two deliveries of the same order raced; the other one won, so return its row.
         existing = _existing_order(lead=lead, external_ref=external_ref) if external_ref else None
@@ -228,12 +230,7 @@ def order_record(
             raise
         return existing, False
     lead.status = locked.status
-    _refresh_performance_after_commit(lead_id=lead.pk)
     return order, True
-
-
-def _refresh_performance_after_commit(*, lead_id: int) -> None:
-    transaction.on_commit(lambda: refresh_account_performance.delay(lead_id))
 
 
 def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:
