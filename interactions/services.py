@@ -21,14 +21,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from interactions.call_plan import PLAN_FIELDS, lead_call_plan, lead_refresh_call_plan
 from interactions.models import CallOutcome, Interaction, InteractionKind, MorningDigest, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
 from interactions.selectors import today_calls
 from kam.conflicts import Conflict
-from kam.outbox import enqueue_on_commit
+from kam.reactions import ORDER_RECORDED, announce
 from leads.models import Lead, LeadStatus
-from leads.services import PLAN_FIELDS, TransitionCause, lead_call_plan, lead_refresh_call_plan, lead_transition
-from performance.tasks import refresh_account_performance
+from leads.services import TransitionCause, lead_transition
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def order_record(
                 lead_transition(
                     lead=locked, to=LeadStatus.WON, by=by, cause=TransitionCause.ORDER, note="First order", now=now
                 )
-            _refresh_performance_after_commit(lead_id=lead.pk)
+            announce(ORDER_RECORDED, lead_id=locked.pk, now=now)
     except IntegrityError:
         # Two deliveries of the same order raced; the other one won, so return its row.
         existing = _existing_order(lead=lead, external_ref=external_ref) if external_ref else None
@@ -233,12 +233,6 @@ def order_record(
         return _same_order(existing, amount=amount, currency=currency, placed_at=placed_at_given), False
     lead.status = locked.status
     return order, True
-
-
-def _refresh_performance_after_commit(*, lead_id: int) -> None:
-    # Through the outbox: with the broker down the order still commits and answers 201, and the refresh is queued
-    # when the broker is back.
-    enqueue_on_commit(refresh_account_performance, lead_id)
 
 
 def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:

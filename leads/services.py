@@ -1,4 +1,7 @@
-"""Writes to leads: creation, edits, the status pipeline, archiving, call-plan refresh.
+"""Writes to leads: creation, edits, the status pipeline, archiving, reassignment.
+
+Each write announces LEADS_CHANGED (kam.reactions) in its transaction: the call plan (interactions) and
+performance's copies of the owner and archive flag follow it there.
 
 Every function is keyword-only and called alike by pages, the API, admin and tasks.
 """
@@ -12,13 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from interactions.planning import CallPlan, RestaurantCalendar, plan_next_call
 from kam.concurrency import EditCheck
 from kam.models import Role, User
 from kam.outbox import enqueue_on_commit
+from kam.reactions import LEADS_CHANGED, announce
 from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
 from leads.tasks import send_reassignment_emails
-from performance.models import AccountPerformance
 
 
 class TransitionCause(models.TextChoices):
@@ -121,34 +123,8 @@ def lead_transition(
             changed_at=now,
             note=(note or reason or "").strip() or TransitionCause(cause).label,
         )
-        lead_refresh_call_plan(lead=locked)
+        announce(LEADS_CHANGED, leads=[locked], fields=frozenset({"status", "lost_reason"}), now=now)
     _copy_fields(locked, lead)
-    return lead
-
-
-def lead_call_plan(lead: Lead) -> CallPlan:
-    return plan_next_call(
-        calendar=RestaurantCalendar.for_lead(lead),
-        frequency_days=lead.call_frequency_days,
-        is_open_for_calls=lead.status != LeadStatus.LOST and not lead.is_archived,
-        created_at=lead.created_at,
-        last_connected_call_at=lead.last_connected_call_at,
-        follow_up_at=lead.follow_up_at,
-    )
-
-
-PLAN_FIELDS = ("last_call_at", "last_connected_call_at", "follow_up_at", "next_call_at", "next_call_date")
-
-
-def lead_refresh_call_plan(*, lead: Lead) -> Lead:
-    """Recompute and store the lead's next call from the facts already on it.
-
-    Written with update() on the plan columns only, so a concurrent edit of other fields (an owner
-    change, a rename) is never overwritten.
-    """
-    plan = lead_call_plan(lead)
-    lead.next_call_at, lead.next_call_date = plan.due_at, plan.due_date
-    Lead.objects.filter(pk=lead.pk).update(**{f: getattr(lead, f) for f in PLAN_FIELDS})
     return lead
 
 
@@ -189,7 +165,7 @@ def lead_create(*, by, owner=None, now: dt.datetime | None = None, **fields) -> 
         LeadAssignment.objects.create(
             lead=lead, from_owner=None, to_owner=owner, assigned_by=by, assigned_at=now, reason="Created"
         )
-        lead_refresh_call_plan(lead=lead)
+        announce(LEADS_CHANGED, leads=[lead], fields=None, now=now)
     return lead
 
 
@@ -211,7 +187,7 @@ def lead_update(*, lead: Lead, by, check: EditCheck | None = None, **fields) -> 
         locked.full_clean()
         locked._history_user = by
         locked.save(update_fields=[*fields, "updated_at"])
-        lead_refresh_call_plan(lead=locked)
+        announce(LEADS_CHANGED, leads=[locked], fields=frozenset(fields), now=timezone.now())
     _copy_fields(locked, lead)
     return lead
 
@@ -231,9 +207,7 @@ def _set_archived(*, lead: Lead, by, archived: bool, now) -> Lead:
         locked.archived_at = now if archived else None
         locked._history_user = by
         locked.save(update_fields=["is_archived", "archived_at", "updated_at"])
-        # The copy on the performance row, which the performance pages filter on.
-        AccountPerformance.objects.filter(lead_id=locked.pk).update(is_archived=archived)
-        lead_refresh_call_plan(lead=locked)
+        announce(LEADS_CHANGED, leads=[locked], fields=frozenset({"is_archived"}), now=now or timezone.now())
     _copy_fields(locked, lead)
     return lead
 
@@ -343,8 +317,6 @@ def leads_reassign(
 
         moved_pks = [lead.pk for lead in locked]
         Lead.objects.filter(pk__in=moved_pks).update(owner=to, updated_at=now)
-        # The owner copied onto the performance rows, which scope the performance pages: moved with the lead.
-        AccountPerformance.objects.filter(lead_id__in=moved_pks).update(owner=to)
         assignments = LeadAssignment.objects.bulk_create(
             [
                 LeadAssignment(
@@ -361,6 +333,8 @@ def leads_reassign(
         )
         for lead in locked:
             lead.owner, lead.updated_at = to, now
+        # Performance's copy of the owner, which scopes the performance pages, moves with the lead.
+        announce(LEADS_CHANGED, leads=locked, fields=frozenset({"owner"}), now=now)
         # Keep the caller's instances current, as the other services do.
         moved = set(moved_pks)
         for given in leads if isinstance(leads, list | tuple) else ():

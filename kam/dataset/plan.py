@@ -2,7 +2,7 @@
 
 Times are whole seconds since the epoch (UTC) so the row generators can format millions of them cheaply.
 The call plan columns of each lead (last call, last connected call, follow-up, next due) are computed here
-with the same rules the application uses (`leads.services.lead_call_plan` and `interactions.planning`), from
+with the same rules the application uses (`interactions.call_plan.lead_call_plan` and `interactions.planning`), from
 the very calls rows.py will emit, so `call_plans_recompute` finds nothing to change after a load.
 """
 
@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from interactions.call_plan import lead_call_plan
 from interactions.planning import RestaurantCalendar, retry_after_unanswered
-from leads.services import lead_call_plan
 
 DAY = 86_400
 HOUR = 3_600

@@ -32,7 +32,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from kam.models import Role, User
 from leads.models import Lead
-from leads.services import lead_refresh_call_plan
+from interactions.call_plan import lead_refresh_call_plan
 password = make_password("kam-load-2026")
 manager = User.objects.create(username="loadmanager", role=Role.MANAGER, password=password)
 kams = User.objects.bulk_create(
