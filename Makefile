@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev assets chromium jq migrate seed lint check worker beat clean
+.PHONY: run test faults load load-ci install install-dev assets chromium jq migrate seed lint check worker beat clean
 
 run: install assets ## Install, migrate, load demo data and serve http://127.0.0.1:8000 (SQLite by default)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -16,6 +16,15 @@ run: install assets ## Install, migrate, load demo data and serve http://127.0.0
 
 test: install-dev assets chromium jq ## Install test needs and run the whole suite (PostgreSQL when DATABASE_URL names one)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+faults: install-dev ## The fault suite: its own PostgreSQL and Redis on free ports, gunicorn, Celery; stops, freezes, restarts them
+	KAM_FAULT_SUITE=1 $(BIN)/pytest tests/faults -p no:cacheprovider -q -s $(PYTEST_ARGS)
+
+load: install-dev ## The documented morning rush: 50 KAMs for 10 minutes on a stack of its own; acknowledged = stored
+	$(BIN)/python -m tests.load.run --users 50 --seconds 600
+
+load-ci: install-dev ## The same for 60 seconds (CI)
+	$(BIN)/python -m tests.load.run --users 50 --seconds 60
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -7,6 +7,8 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from contacts.models import Contact, ContactRole
 from contacts.services import EDITABLE_FIELDS
+from kam.concurrency import EditCheck, edit_token
+from kam.forms import EditTokenField
 
 PHONE_ERROR = "Enter a valid phone number, e.g. 98765 43210 or +91 98765 43210 (for another country, start with +)."
 
@@ -29,10 +31,12 @@ class ContactForm(forms.Form):
         label="Primary contact", required=False, help_text="The first person to call; replaces the current primary."
     )
     notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    edit_token = EditTokenField()
 
     def __init__(self, *args, contact: Contact | None = None, prefix_id: str = "new", **kwargs):
         if contact is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(contact, name) for name in EDITABLE_FIELDS}
+            kwargs["initial"]["edit_token"] = edit_token(contact, EDITABLE_FIELDS)
         # Several contact forms can be open on one page; their ids must not clash.
         kwargs.setdefault("auto_id", f"id_contact_{prefix_id}_%s")
         super().__init__(*args, **kwargs)
@@ -44,6 +48,7 @@ class ContactForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Row(Column("name", css_class="col-sm-7"), Column("role", css_class="col-sm-5")),
             Row(Column("phone", css_class="col-sm-6"), Column(Field("email", type="email"), css_class="col-sm-6")),
@@ -54,6 +59,9 @@ class ContactForm(forms.Form):
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
+
+    def edit_check(self) -> EditCheck | None:
+        return EditCheck.from_token(self.cleaned_data.get("edit_token", ""))
 
     def contact_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from contacts.models import Contact
+from kam.concurrency import EditCheck
 from leads.models import Lead
 
 EDITABLE_FIELDS = ("name", "role", "title", "phone", "email", "prefers_whatsapp", "is_primary", "notes")
@@ -43,18 +44,25 @@ def contact_create(*, lead: Lead, by, **fields) -> Contact:
     return contact
 
 
-def contact_update(*, contact: Contact, by, **fields) -> Contact:
+def contact_update(*, contact: Contact, by, check: EditCheck | None = None, **fields) -> Contact:
+    """Change the named fields only (a concurrent change of the others is kept). With `check` (a form's edit token
+    or an API If-Match), a clash with a change made meanwhile raises StaleEdit (kam.concurrency)."""
     _check_fields(fields)
-    for name, value in fields.items():
-        setattr(contact, name, value)
-    _validate(contact)
     with transaction.atomic():
         # Lock the lead so two "make primary" at once serialise instead of hitting the unique index.
         Lead.objects.select_for_update().filter(pk=contact.lead_id).first()
-        if contact.is_primary:
-            _unset_primary(lead=contact.lead, keep=contact)
-        contact._history_user = by
-        contact.save()
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if check is not None:
+            fields = check.apply(locked=locked, fields=fields, editable=EDITABLE_FIELDS)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _validate(locked)
+        if locked.is_primary and fields.get("is_primary"):
+            _unset_primary(lead=locked.lead, keep=locked)
+        locked._history_user = by
+        locked.save(update_fields=[*fields, "updated_at"])
+    for field in Contact._meta.concrete_fields:
+        setattr(contact, field.attname, getattr(locked, field.attname))
     return contact
 
 

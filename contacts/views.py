@@ -13,7 +13,8 @@ from django_htmx.http import reswap, retarget
 from contacts.forms import ContactForm
 from contacts.models import Contact
 from contacts.services import contact_create, contact_make_primary, contact_remove, contact_update
-from kam.forms import add_service_errors
+from kam.conflicts import StaleEdit
+from kam.forms import add_service_errors, show_stale_edit
 from kam.scoping import ScopedObjectMixin
 from leads.models import Lead
 from leads.selectors import lead_duplicates, lead_page_contacts
@@ -87,6 +88,9 @@ class _ContactFormView(View):
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.render_form(form)
+        except StaleEdit as exc:
+            show_stale_edit(form, exc, model=Contact)
+            return self.render_form(form)
         return _panel_response(request, self.lead())
 
 
@@ -123,7 +127,9 @@ class ContactUpdateView(ScopedObjectMixin, _ContactFormView):
         return ContactForm(data, contact=self.object, prefix_id=str(self.object.pk))
 
     def save(self, form):
-        contact = contact_update(contact=self.object, by=self.request.user, **form.contact_fields())
+        contact = contact_update(
+            contact=self.object, by=self.request.user, check=form.edit_check(), **form.contact_fields()
+        )
         messages.success(self.request, f"{contact.name} was saved.")
 
 

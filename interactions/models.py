@@ -110,7 +110,10 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, default="INR")
     item_count = models.PositiveIntegerField(default=0)
     external_ref = models.CharField(
-        "external reference", max_length=64, blank=True, help_text="The order system's id; one order per id."
+        "external reference",
+        max_length=64,
+        blank=True,
+        help_text="The order system's id; one order per id and account.",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -136,8 +139,10 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_not_negative"),
             models.CheckConstraint(condition=Q(item_count__gte=0), name="order_item_count_not_negative"),
+            # Per account: a reference is looked up only among the account's own orders, so recording one never
+            # tells a KAM that another account (perhaps another KAM's) has it.
             models.UniqueConstraint(
-                fields=["external_ref"], condition=~Q(external_ref=""), name="order_external_ref_unique"
+                fields=["lead", "external_ref"], condition=~Q(external_ref=""), name="order_external_ref_per_lead"
             ),
         ]
 

@@ -25,6 +25,7 @@ from interactions.call_plan import PLAN_FIELDS, lead_call_plan, lead_refresh_cal
 from interactions.models import CallOutcome, Interaction, InteractionKind, MorningDigest, Order
 from interactions.planning import RestaurantCalendar, rescheduled_to, retry_after_unanswered
 from interactions.selectors import today_calls
+from kam.conflicts import Conflict
 from kam.reactions import ORDER_RECORDED, announce
 from leads.models import Lead, LeadStatus
 from leads.services import TransitionCause, lead_transition
@@ -175,6 +176,7 @@ def order_record(
     to the KAM who owns the account now, and stays theirs if the account changes hands later.
     """
     now = now or timezone.now()
+    placed_at_given = placed_at
     placed_at = placed_at or now
     external_ref = (external_ref or "").strip()
     currency = (currency or "INR").strip().upper()
@@ -203,7 +205,7 @@ def order_record(
     if external_ref:
         existing = _existing_order(lead=lead, external_ref=external_ref)
         if existing is not None:
-            return existing, False
+            return _same_order(existing, amount=amount, currency=currency, placed_at=placed_at_given), False
     try:
         with transaction.atomic():
             locked = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -228,15 +230,40 @@ def order_record(
         existing = _existing_order(lead=lead, external_ref=external_ref) if external_ref else None
         if existing is None:
             raise
-        return existing, False
+        return _same_order(existing, amount=amount, currency=currency, placed_at=placed_at_given), False
     lead.status = locked.status
     return order, True
 
 
 def _existing_order(*, lead: Lead, external_ref: str) -> Order | None:
-    existing = Order.objects.filter(external_ref=external_ref).first()
-    if existing is not None and existing.lead_id != lead.pk:
-        raise ValidationError({"external_ref": "This reference is already recorded for another account."})
+    # This account's orders only: whether another account has the reference is none of the caller's business.
+    return Order.objects.select_related("lead").filter(lead_id=lead.pk, external_ref=external_ref).first()
+
+
+def _same_order(existing: Order, *, amount: Decimal, currency: str, placed_at: dt.datetime | None) -> Order:
+    """The recorded order, when the one sent again is the same; Conflict naming the differences otherwise.
+
+    A retry is the same order; the same reference with another amount or day is a mistake on one side, which must
+    be looked at rather than silently dropped. The day is the restaurant's; a time left out is not compared.
+    """
+    differences = {}
+    if existing.amount != amount or existing.currency != currency:
+        differences["amount"] = [
+            f"Recorded as {existing.currency} {existing.amount:,.2f}; this request says {currency} {amount:,.2f}."
+        ]
+    zone = existing.lead.zone
+    if placed_at is not None and placed_at.astimezone(zone).date() != existing.placed_at.astimezone(zone).date():
+        differences["placed_at"] = [
+            f"Recorded as placed on {existing.placed_at.astimezone(zone):%Y-%m-%d}; this request says "
+            f"{placed_at.astimezone(zone):%Y-%m-%d} (the restaurant's dates)."
+        ]
+    if differences:
+        raise Conflict(
+            f"Order {existing.external_ref} is already recorded for this account with other details; nothing was "
+            "changed. Check which is right, and record a correction under a new reference if needed.",
+            code="order_differs",
+            fields=differences,
+        )
     return existing
 
 

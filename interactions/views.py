@@ -27,7 +27,9 @@ from interactions import selectors
 from interactions.forms import InteractionForm, OrderForm, RescheduleForm, TodayForm
 from interactions.models import CallOutcome, InteractionKind
 from interactions.services import call_reschedule, interaction_log, order_record
-from kam.forms import add_service_errors
+from kam.clients import parse_id
+from kam.conflicts import Conflict
+from kam.forms import add_conflict_errors, add_service_errors
 from kam.models import Role
 from kam.scoping import get_visible_or_404
 from kam.timezones import local_today
@@ -56,8 +58,13 @@ class Origin:
             day = dt.date.fromisoformat(data.get("day", ""))
         except ValueError:
             day = None
-        kam_id = data.get("kam", "")
-        return cls(name="today", day=day, kam_id=int(kam_id) if kam_id.isdigit() else None)
+        # The Today page offers only days from today to a year ahead; any other day (9999-12-31 would overflow the
+        # planner after the interaction is saved) falls back to today's list.
+        if day is not None and not dt.date(2000, 1, 1) <= day <= timezone.now().date() + dt.timedelta(
+            days=selectors.TODAY_MAX_DAYS_AHEAD + 1
+        ):
+            day = None
+        return cls(name="today", day=day, kam_id=parse_id(data.get("kam", "")))
 
     @property
     def is_today(self) -> bool:
@@ -136,6 +143,8 @@ class LeadActionView(View):
                 level, message = self.perform(form)
             except ValidationError as exc:
                 add_service_errors(form, exc, field_map=self.field_map)
+            except Conflict as exc:
+                add_conflict_errors(form, exc, field_map=self.field_map)
             else:
                 status_changed = self.lead.status != status_before
                 if status_changed:
@@ -265,9 +274,10 @@ def _kam_for_today(request):
     raw = request.GET.get("kam", "")
     if not raw or raw == str(user.pk):
         return user
-    if user.role not in (Role.MANAGER, Role.ADMIN) or not raw.isdigit():
+    pk = parse_id(raw)
+    if user.role not in (Role.MANAGER, Role.ADMIN) or pk is None:
         raise Http404("No such key account manager in your team.")
-    return get_object_or_404(get_user_model().objects.team_of(user), pk=int(raw))
+    return get_object_or_404(get_user_model().objects.team_of(user), pk=pk)
 
 
 # The slipping accounts Today shows, by value at risk; the performance page lists them all.
@@ -303,8 +313,8 @@ def today(request):
     more = request.GET.get("more", "")
     more = more if more in selectors.TODAY_SECTIONS else ""
     if more and request.htmx:
-        offset = request.GET.get("offset", "")
-        offset = int(offset) if offset.isdigit() and len(offset) < 7 else 0
+        offset = parse_id(request.GET.get("offset", "")) or 0
+        offset = offset if offset < 1_000_000 else 0
         section = calls.section(more, offset=offset)
         return render(
             request,

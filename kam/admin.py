@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from kam.clients import parse_id
 from kam.forms import DeactivateForm, KamUserChangeForm
 from kam.models import User
 from kam.services import user_deactivate, user_sync_role_groups
@@ -72,7 +73,7 @@ class UserAdmin(DjangoUserAdmin):
         from_action = users is not None
         if users is None:
             raw = request.POST.get("ids") if request.method == "POST" else request.GET.get("ids")
-            ids = [int(part) for part in (raw or "").split(",") if part.strip().isdigit()]
+            ids = [pk for pk in map(parse_id, (raw or "").split(",")) if pk is not None]
             users = self.get_queryset(request).filter(pk__in=ids)
         leaving = list(
             users.filter(is_active=True)

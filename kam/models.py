@@ -114,3 +114,44 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task written in the same transaction as the change that calls for it (kam.outbox).
+
+    It is queued as soon as the transaction commits and the row deleted; when the broker cannot take it then,
+    the row stays and the outbox sweep queues it once the broker answers again, so a committed write never
+    loses what it set in motion (and never has to answer an error because of the broker).
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="outbox_created_idx")]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"
+
+
+class Delivery(models.Model):
+    """One e-mail that went out: (kind, key, recipient) is sent at most once (kam.outbox.deliver_once).
+
+    The row is written in the transaction that sends the message: a failed send rolls it back, so a retry sends
+    it; a second run finds it and sends nothing.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    recipient = models.ForeignKey("kam.User", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "recipient"], name="delivery_once_per_recipient")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.key} → {self.recipient_id}"

@@ -25,6 +25,16 @@ BEAT_SCHEDULE = {
         "crontab": {"minute": "5", "hour": "*"},
         "description": "E-mail each manager their team report at the start of their day.",
     },
+    "drain-outbox": {
+        "task": "kam.tasks.drain_outbox",
+        "crontab": {"minute": "*"},
+        "description": "Queue the tasks that could not be queued when their change committed (the broker was down).",
+    },
+    "flush-expired-tokens": {
+        "task": "kam.tasks.flush_expired_tokens",
+        "crontab": {"minute": "15", "hour": "3"},
+        "description": "Forget API refresh tokens past their expiry (issued and revoked ones).",
+    },
     "purge-idempotency-keys": {
         "task": "kam.tasks.purge_idempotency_keys",
         "crontab": {"minute": "45", "hour": "*"},

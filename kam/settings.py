@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -108,7 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "kam.middleware.LoginRequiredMiddleware",
     "kam.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -141,9 +142,20 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The web process (kam/wsgi.py sets KAM_PROCESS=web) answers within seconds or says the database is unavailable
+# (503): PostgreSQL cancels a statement after DB_STATEMENT_TIMEOUT, and a database that does not answer at all
+# (stalled, or the network gone) is given up on after DB_CONNECT_TIMEOUT to connect and DB_STATEMENT_TIMEOUT + 1 s
+# for a reply (kam.database.install_reply_deadline). Workers and commands (migrations, nightly jobs) may run long.
+WEB_PROCESS = env("KAM_PROCESS", default="") == "web"
+DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=2)
+DB_STATEMENT_TIMEOUT = env.float("DB_STATEMENT_TIMEOUT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast instead of hanging a worker (and the readiness probe) when the database is unreachable.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", 5))
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    if WEB_PROCESS and DB_STATEMENT_TIMEOUT > 0:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
+# Seconds a client is asked to wait (Retry-After) when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = env.int("UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "kam.User"
@@ -190,8 +202,16 @@ STORAGES = {
 }
 
 REDIS_URL = env("REDIS_URL", default="")
+# A Redis that stops answering (down, frozen, unreachable) must cost a request well under a second, never hang it.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -204,8 +224,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A task is acknowledged when it has finished, so a worker killed in the middle of one leaves it to be delivered
+# again: at once when only the pool process died, after the visibility timeout when the whole worker did. Long jobs
+# are split into chunks of seconds (kam.chunks), so the timeout can be minutes and a kill costs one chunk.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    # A frozen broker must not hold a web request for long: publishing gives up within seconds (kam.outbox).
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Rows per chunk task of the nightly jobs (kam.chunks): about a second of work each.
+NIGHTLY_CHUNK_SIZE = env.int("NIGHTLY_CHUNK_SIZE", default=2000)
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -219,10 +254,18 @@ PHONENUMBER_DEFAULT_REGION = "IN"
 PHONENUMBER_DB_FORMAT = "E164"
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
+# Proxies in front of the web process that append to X-Forwarded-For (docker compose: 1, the TLS proxy). Only
+# what they wrote is believed (kam.clients.client_address); 0 means clients connect directly and the header is
+# ignored. Too high a number lets clients choose their own address; too low makes every client the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
-# Lock the attacked account, not the office: many KAMs share one NAT address.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock out a (username, address) pair: guessing one account from one place stops, while the same account signing in
+# from elsewhere (its owner) does not, and one host cannot lock every KAM out. Guessing from many addresses is slowed
+# by the per-address rate limits on the sign-in page and the token endpoint.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "kam.clients.client_address"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -236,7 +279,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kam.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -248,14 +291,22 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="600/minute"),
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
         "token": env("API_THROTTLE_TOKEN", default="20/minute"),
+        "sign_in": env("SIGN_IN_THROTTLE", default="20/minute"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Each refresh returns a new refresh token and revokes the one used; logout revokes it too (kam.api.tokens).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a digest of the password hash: a password change or reset (any way it is made) ends every access
+    # and refresh token issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "kam.api.tokens.TokenRefreshSerializer",
     # The token view sends user_logged_in itself, which records last_login (and resets axes' failure count).
     "UPDATE_LAST_LOGIN": False,
 }

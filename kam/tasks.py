@@ -3,8 +3,10 @@
 import logging
 
 from celery import shared_task
+from django.core.management import call_command
 
 from kam.api.idempotency import purge_expired
+from kam.outbox import outbox_drain
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +22,15 @@ def ping() -> str:
 def purge_idempotency_keys() -> int:
     """Forget API Idempotency-Keys past their time to live; one DELETE, safe to re-run."""
     return purge_expired()
+
+
+@shared_task(name="kam.tasks.drain_outbox")
+def drain_outbox() -> int:
+    """Every minute: queue the tasks that could not be queued when their change committed (broker down)."""
+    return outbox_drain()
+
+
+@shared_task(name="kam.tasks.flush_expired_tokens")
+def flush_expired_tokens() -> None:
+    """Daily: forget refresh tokens (issued and revoked) past their expiry; simplejwt's own command."""
+    call_command("flushexpiredtokens")

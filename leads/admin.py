@@ -9,6 +9,7 @@ import re
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -17,6 +18,8 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from contacts.models import Contact
+from kam.clients import parse_id
+from kam.forms import EditCheckedModelForm, SafeJSONField
 from kam.models import Role, User
 from leads.forms import ReassignForm, reassign_message
 from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
@@ -162,8 +165,17 @@ class LeadAssignmentInline(admin.TabularInline):
         return False
 
 
+class LeadAdminForm(EditCheckedModelForm):
+    edit_fields = EDITABLE_FIELDS
+
+    class Meta:
+        model = Lead
+        fields = "__all__"
+
+
 @admin.register(Lead)
 class LeadAdmin(LeadScopedAdminMixin, SimpleHistoryAdmin):
+    form = LeadAdminForm
     list_display = ("name", "owner", "status_badge", "city", "classification_badge", "next_due")
     list_filter = (OwnerFilter, "status", CityFilter, ClassificationFilter, "is_archived")
     list_select_related = ("owner", "performance")
@@ -184,6 +196,7 @@ class LeadAdmin(LeadScopedAdminMixin, SimpleHistoryAdmin):
         "updated_at",
     )
     inlines = [LeadAssignmentInline, LeadStatusChangeInline]
+    formfield_overrides = {models.JSONField: {"form_class": SafeJSONField}}
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, lead):
@@ -220,8 +233,8 @@ class LeadAdmin(LeadScopedAdminMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # Through the services, so admin edits get the same checks, history and call-plan refresh as the pages.
         if change:
-            changed = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS}
-            lead_update(lead=obj, by=request.user, **changed)
+            # Only what this admin changed since opening the form (checked under the row lock in the form's clean).
+            lead_update(lead=obj, by=request.user, **form.fields_to_write)
             if "is_archived" in form.changed_data:
                 archive = lead_archive if form.cleaned_data["is_archived"] else lead_restore
                 archive(lead=obj, by=request.user)
@@ -259,7 +272,7 @@ class LeadAdmin(LeadScopedAdminMixin, SimpleHistoryAdmin):
         from_action = leads is not None
         if leads is None:
             raw = request.POST.get("ids") if request.method == "POST" else request.GET.get("ids")
-            ids = [int(part) for part in (raw or "").split(",") if part.strip().isdigit()]
+            ids = [pk for pk in map(parse_id, (raw or "").split(",")) if pk is not None]
             leads = self.get_queryset(request).filter(pk__in=ids)
         leads = leads.order_by("name", "pk")
         changelist = reverse("admin:leads_lead_changelist")

@@ -42,6 +42,13 @@ def owner_choices(request):
     return User.objects.filter(Q(pk=user.pk) | Q(manager=user))
 
 
+def new_owner_choices(user):
+    """Who a user may give a new account to: themselves, and the active KAMs of their team (an admin: every active
+    KAM). Unlike the filter's choices, nobody deactivated and nobody who is no longer a KAM."""
+    User = get_user_model()
+    return User.objects.filter(is_active=True).filter(Q(pk=user.pk) | Q(pk__in=User.objects.team_of(user).values("pk")))
+
+
 def search_condition(text: str) -> Q:
     """Restaurant name, legal name, city, or a contact's name or phone number (typed in any usual way)."""
     text = text.strip()

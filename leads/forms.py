@@ -12,8 +12,11 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from contacts.models import ContactRole
 from interactions.planning import parse_windows
+from kam.concurrency import EditCheck, edit_token
+from kam.forms import EditTokenField
 from kam.models import Role, User
 from kam.timezones import time_zone_choices
+from leads.filters import new_owner_choices
 from leads.models import Lead, LeadStatus, Weekday
 from leads.services import (
     EDITABLE_FIELDS,
@@ -63,6 +66,7 @@ class LeadForm(forms.ModelForm):
     window_1_end = forms.TimeField(label="First window to", required=False, widget=_time_input())
     window_2_start = forms.TimeField(label="Second window from", required=False, widget=_time_input())
     window_2_end = forms.TimeField(label="Second window to", required=False, widget=_time_input())
+    edit_token = EditTokenField()
     country = forms.CharField(
         label="Country",
         max_length=2,
@@ -97,6 +101,7 @@ class LeadForm(forms.ModelForm):
             zone_choices.insert(0, (current, current))  # an old alias stays selectable, not silently changed
         self.fields["time_zone"].choices = zone_choices
         if self.instance.pk:
+            self.initial.setdefault("edit_token", edit_token(self.instance, EDITABLE_FIELDS))
             try:
                 windows = parse_windows(self.instance.calling_windows)
             except ValueError:
@@ -114,6 +119,7 @@ class LeadForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(*self.layout_sections())
 
     def layout_sections(self):
@@ -192,6 +198,9 @@ class LeadForm(forms.ModelForm):
                 cleaned["calling_windows"] = [[f"{s:%H:%M}", f"{e:%H:%M}"] for s, e in parsed]
         return cleaned
 
+    def edit_check(self) -> EditCheck | None:
+        return EditCheck.from_token(self.cleaned_data.get("edit_token", ""))
+
     def lead_fields(self) -> dict:
         """The cleaned values, named as leads.services expects them."""
         data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name in self.cleaned_data}
@@ -222,7 +231,7 @@ class LeadCreateForm(LeadForm):
         self.fields["contact_phone"].widget.attrs.update(inputmode="tel", autocomplete="off")
         if user.role in (Role.MANAGER, Role.ADMIN):
             # Choices come from the user's own team: a manager cannot hand an account to another team.
-            self.fields["owner"].queryset = get_user_model().objects.team_of(user)
+            self.fields["owner"].queryset = new_owner_choices(user).exclude(pk=user.pk)
             self.fields["owner"].empty_label = f"Me ({user})"
             self.fields["time_zone"].choices = [("", "Same as the KAM's zone"), *self.fields["time_zone"].choices]
             self.fields["time_zone"].required = False

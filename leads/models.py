@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Subquery
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from interactions.planning import parse_windows
 from kam.models import Role
 from kam.timezones import validate_time_zone, zone
 
@@ -54,6 +56,18 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+def validate_calling_windows(value) -> None:
+    """What every path that writes calling windows (pages, API, admin, imports) must store: a list of at most 12
+    non-overlapping ["HH:MM", "HH:MM"] pairs, each ending after it starts, as the call planner reads them."""
+    if not isinstance(value, list) or len(value) > 12:
+        raise ValidationError('Give a list of at most 12 calling windows, e.g. [["10:00", "12:00"]].')
+    try:
+        parse_windows(value)
+    except (ValueError, TypeError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) and "window" in str(exc) else None
+        raise ValidationError(message or 'Each calling window is a pair of times, e.g. ["10:00", "12:00"].') from exc
 
 
 def default_calling_windows() -> list[list[str]]:
@@ -135,6 +149,7 @@ class Lead(models.Model):
     )
     calling_windows = models.JSONField(
         default=default_calling_windows,
+        validators=[validate_calling_windows],
         help_text='Local times when the restaurant takes calls, e.g. [["10:00", "12:00"], ["15:00", "18:00"]].',
     )
     closed_weekday = models.PositiveSmallIntegerField(

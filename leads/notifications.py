@@ -5,17 +5,21 @@ Called by the Celery task `leads.tasks.send_reassignment_emails` after a reassig
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from contacts.models import Contact
+from kam.outbox import deliver_once
 from leads.models import LeadAssignment
+
+logger = logging.getLogger(__name__)
 
 
 def introduction_message(*, lead, contact, new_kam, previous_kam=None) -> str:
@@ -52,10 +56,11 @@ class HandedOverAccount:
 
 def reassignment_emails_send(*, assignment_ids: list[int]) -> int:
     """E-mail the incoming KAM (accounts with links and an introduction per primary contact) and each outgoing
-    KAM (which accounts left their list and to whom). Two queries whatever the number of accounts.
+    KAM (which accounts left their list and to whom). Two queries whatever the number of accounts, then one
+    delivery record per e-mail.
 
     People without an e-mail address, or no longer active (a KAM who left), get nothing. Returns how many
-    e-mails were sent.
+    e-mails were sent now; raises EmailsNotSent after trying everyone if any failed (the task retries).
     """
     assignments = list(
         LeadAssignment.objects.filter(pk__in=assignment_ids)
@@ -86,10 +91,13 @@ def reassignment_emails_send(*, assignment_ids: list[int]) -> int:
             key = (assignment.from_owner_id, assignment.to_owner_id, assignment.assigned_by_id, assignment.reason)
             outgoing.setdefault(key, []).append(assignment)
 
+    # One message per recipient, each sent at most once (kam.outbox.deliver_once, keyed by the first assignment
+    # of its group): a retry after a failed send skips the people who already have theirs.
     messages = []
     for accounts in incoming.values():
         first = accounts[0].assignment
         messages += _email(
+            key=f"in:{first.pk}",
             to=first.to_owner,
             subject=f"{_count(len(accounts))} handed over to you by {_person(first.assigned_by)}",
             template="leads/email/handover_incoming",
@@ -98,23 +106,35 @@ def reassignment_emails_send(*, assignment_ids: list[int]) -> int:
     for moved in outgoing.values():
         first = moved[0]
         messages += _email(
+            key=f"out:{first.pk}",
             to=first.from_owner,
             subject=f"{_count(len(moved), yours=True)} moved to {_person(first.to_owner)}",
             template="leads/email/handover_outgoing",
             context={"assignments": moved, "first": first, "list_url": _absolute(_home_path())},
         )
-    if messages:
-        get_connection().send_messages(messages)
-    return len(messages)
+    sent, failed = 0, []
+    for key, recipient, message in messages:
+        try:
+            sent += deliver_once(kind="reassignment", key=key, recipient=recipient, send=message.send)
+        except Exception:  # one bad mailbox or a mail server hiccup must not cost the others their e-mail
+            logger.exception("Reassignment e-mail %s to %s could not be sent", key, recipient.username)
+            failed.append(recipient.username)
+    if failed:
+        raise EmailsNotSent(f"{sent} sent; not sent to: {', '.join(failed)}")
+    return sent
 
 
-def _email(*, to, subject: str, template: str, context: dict) -> list[EmailMultiAlternatives]:
+class EmailsNotSent(Exception):
+    """Some e-mails failed; the others went out. A retry sends only the missing ones."""
+
+
+def _email(*, key: str, to, subject: str, template: str, context: dict) -> list[tuple]:
     if to is None or not to.email or not to.is_active:
         return []
     context = {**context, "recipient": to, "site_url": settings.SITE_URL}
     message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context), to=[to.email])
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    return [message]
+    return [(key, to, message)]
 
 
 def _home_path() -> str:

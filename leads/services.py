@@ -15,7 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from kam.concurrency import EditCheck
 from kam.models import Role, User
+from kam.outbox import enqueue_on_commit
 from kam.reactions import LEADS_CHANGED, announce
 from leads.models import Lead, LeadAssignment, LeadStatus, LeadStatusChange
 from leads.tasks import send_reassignment_emails
@@ -149,6 +151,9 @@ def lead_create(*, by, owner=None, now: dt.datetime | None = None, **fields) -> 
     if unknown:
         raise TypeError(f"lead_create() got unexpected fields: {sorted(unknown)}")
     owner = owner or by
+    if owner.pk != by.pk and (not owner.is_active or owner.role != Role.KAM):
+        # Every path that creates (page, API, admin) is held to it, not only the choices each one offers.
+        raise ValidationError({"owner": f"{owner} is not an active key account manager; choose another KAM."})
     lead = Lead(owner=owner, created_at=now, status=LeadStatus.NEW, **fields)
     lead.full_clean()
     with transaction.atomic():
@@ -164,13 +169,19 @@ def lead_create(*, by, owner=None, now: dt.datetime | None = None, **fields) -> 
     return lead
 
 
-def lead_update(*, lead: Lead, by, **fields) -> Lead:
-    """Edit a lead's details. Status and owner have their own services and are refused here."""
+def lead_update(*, lead: Lead, by, check: EditCheck | None = None, **fields) -> Lead:
+    """Edit a lead's details. Status and owner have their own services and are refused here.
+
+    With `check` (what the editor saw: a form's edit token or an API If-Match), a change made meanwhile by someone
+    else is kept, and a clash raises StaleEdit (kam.concurrency); without it the given fields are written.
+    """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"lead_update() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if check is not None:
+            fields = check.apply(locked=locked, fields=fields, editable=EDITABLE_FIELDS)
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.full_clean()
@@ -333,9 +344,9 @@ def leads_reassign(
         Lead.history.bulk_history_create(
             locked, update=True, default_user=by, default_date=now, default_change_reason=f"Reassigned: {reason}"
         )
-        assignment_ids = [a.pk for a in assignments]
-        # A broker hiccup must not turn a committed reassignment into an error page; it is logged instead.
-        transaction.on_commit(lambda: send_reassignment_emails.delay(assignment_ids), robust=True)
+        # Through the outbox: a broker hiccup must not turn a committed reassignment into an error page, and the
+        # e-mails still go once the broker is back.
+        enqueue_on_commit(send_reassignment_emails, [a.pk for a in assignments])
 
     return ReassignResult(
         to=to,

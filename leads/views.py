@@ -15,7 +15,8 @@ from contacts.forms import CONTACT_FIELD_MAP
 from contacts.services import contact_create
 from interactions.planning import format_windows, parse_windows
 from interactions.selectors import lead_activity
-from kam.forms import add_service_errors
+from kam.conflicts import StaleEdit
+from kam.forms import add_service_errors, show_stale_edit
 from kam.models import Role
 from kam.scoping import ScopedObjectMixin, ScopedQuerysetMixin
 from leads.filters import Archived, LeadFilter
@@ -194,9 +195,12 @@ class LeadUpdateView(ScopedObjectMixin, View):
             if duplicates:
                 return self.render_form(form, duplicates=duplicates)
         try:
-            lead_update(lead=lead, by=request.user, **form.lead_fields())
+            lead_update(lead=lead, by=request.user, check=form.edit_check(), **form.lead_fields())
         except ValidationError as exc:
             add_service_errors(form, exc, field_map={"calling_windows": "window_1_start"})
+            return self.render_form(form)
+        except StaleEdit as exc:
+            show_stale_edit(form, exc, model=Lead, field_map={"calling_windows": "window_1_start"})
             return self.render_form(form)
         messages.success(request, f"{lead.name} was saved.")
         return redirect(lead)

@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from kam.models import Role
+from kam.outbox import enqueue_on_commit
 from leads.admin import LeadScopedAdminMixin
 from performance.models import AccountPerformance, ClassificationChange, ManagerReport, PerformancePolicy
 from performance.tasks import recompute_performance
@@ -97,5 +97,5 @@ class PerformancePolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
-        transaction.on_commit(recompute_performance.delay)
+        enqueue_on_commit(recompute_performance)
         messages.info(request, "Every account will be recomputed with the new policy in a moment.")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import transaction
-
+from kam.outbox import enqueue_on_commit
 from kam.reactions import LEADS_CHANGED, ORDER_RECORDED, react
 from performance.models import AccountPerformance
 from performance.tasks import refresh_account_performance
@@ -33,5 +32,6 @@ def follow_owner_and_archive(*, leads, fields, now=None) -> None:
 
 @react(ORDER_RECORDED)
 def refresh_after_order(*, lead_id: int, now=None) -> None:
-    # After the commit, so the worker sees the order; a broker that is down must not fail the committed order.
-    transaction.on_commit(lambda: refresh_account_performance.delay(lead_id), robust=True)
+    # Through the outbox (kam.outbox), in the order's transaction: queued after the commit, so the worker sees the
+    # order; with the broker down the order still answers 201 and the refresh is queued once the broker is back.
+    enqueue_on_commit(refresh_account_performance, lead_id)

@@ -84,6 +84,10 @@ UPSERT_FIELDS = [
 ]
 
 
+# The fewest ordering accounts a peer median is computed over.
+MIN_PEER_GROUP = 5
+
+
 @dataclass
 class RecomputeResult:
     accounts: int = 0
@@ -172,7 +176,13 @@ def _peer_medians(*, now: dt.datetime, policy: PerformancePolicy, lead_ids) -> d
     values_by_group = defaultdict(list)
     for group, value in orders.values("lead_id", key).annotate(value=Sum("amount")).values_list(key, "value"):
         values_by_group[group].append(value)
-    return {group: Decimal(statistics.median(values)) for group, values in values_by_group.items()}
+    # A median of fewer accounts would show a KAM another account's value (of two, the other one's is the median's
+    # double minus theirs); such groups have no peer comparison.
+    return {
+        group: Decimal(statistics.median(values))
+        for group, values in values_by_group.items()
+        if len(values) >= MIN_PEER_GROUP
+    }
 
 
 def _recompute_chunk(chunk: list[dict], *, in_chunk: Q, now: dt.datetime, policy, peers: dict) -> int:
@@ -398,11 +408,21 @@ def managers_due_for_report(*, now: dt.datetime):
 def manager_reports_send(*, now: dt.datetime | None = None) -> int:
     """Send the morning report to every manager whose day starts now; safe to run again in the same hour."""
     now = now or timezone.now()
-    sent = 0
+    sent, failed = 0, []
     for manager in managers_due_for_report(now=now):
-        if manager_report_send(manager=manager, now=now) is not None:
-            sent += 1
+        try:
+            if manager_report_send(manager=manager, now=now) is not None:
+                sent += 1
+        except Exception:  # one bad mailbox must not cost the other managers their report
+            logger.exception("Manager report for %s could not be sent", manager.username)
+            failed.append(manager.username)
+    if failed:
+        raise ReportsNotSent(f"{sent} sent; not sent to: {', '.join(failed)}")
     return sent
+
+
+class ReportsNotSent(Exception):
+    """Some reports failed; the others went out. Running again sends only the missing ones."""
 
 
 def manager_report_send(*, manager: User, now: dt.datetime | None = None) -> ManagerReport | None:

@@ -5,9 +5,11 @@ from rest_framework.response import Response
 
 from contacts.api.serializers import ContactSerializer, ContactUpdateSerializer
 from contacts.models import Contact, ContactRole
-from contacts.services import contact_create, contact_remove, contact_update
+from contacts.services import EDITABLE_FIELDS, contact_create, contact_remove, contact_update
 from kam.api.filters import ScopedModelChoiceFilter
+from kam.api.schema import ERRORS, IF_MATCH
 from kam.api.views import ListRetrieveMixin, ScopedViewSet
+from kam.concurrency import EditCheck, edit_version
 from leads.models import Lead
 
 CONTACT_EXAMPLE = {
@@ -80,9 +82,14 @@ class ContactViewSet(ListRetrieveMixin, mixins.DestroyModelMixin, ScopedViewSet)
 
     @extend_schema(
         summary="Edit a point of contact",
-        description="Setting `is_primary` makes this the restaurant's primary contact and unsets the previous one.",
+        description=(
+            "Only the fields sent are written. Setting `is_primary` makes this the restaurant's primary contact and "
+            "unsets the previous one. Send the `ETag` of your GET as `If-Match` to refuse (412, code `stale`) a write "
+            "over a change made since you read it."
+        ),
+        parameters=[IF_MATCH],
         request=ContactUpdateSerializer,
-        responses={200: ContactSerializer},
+        responses={200: ContactSerializer, 412: ERRORS["412"]},
         examples=[
             OpenApiExample("Make primary", value={"is_primary": True}, request_only=True),
             OpenApiExample("Updated", value=CONTACT_EXAMPLE, response_only=True),
@@ -94,8 +101,14 @@ class ContactViewSet(ListRetrieveMixin, mixins.DestroyModelMixin, ScopedViewSet)
             contact, data=request.data, partial=True, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        contact_update(contact=contact, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(contact).data)
+        check = EditCheck.from_if_match(request.headers.get("If-Match"))
+        contact_update(contact=contact, by=request.user, check=check, **serializer.validated_data)
+        return Response(self.get_serializer(contact).data, headers={"ETag": edit_version(contact, EDITABLE_FIELDS)})
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = edit_version(self.get_object(), EDITABLE_FIELDS)
+        return response
 
     @extend_schema(summary="Remove a point of contact", responses={204: OpenApiResponse(description="Removed.")})
     def destroy(self, request, pk=None):

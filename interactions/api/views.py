@@ -151,11 +151,14 @@ class OrderViewSet(ListRetrieveMixin, ScopedViewSet):
         summary="Record an order",
         description=(
             "Safe for the order system to retry: an `external_ref` that is already recorded for this lead returns "
-            "that order with 200 and records nothing. The first order of an open lead marks it won."
+            "that order with 200 and records nothing. The same `external_ref` with another amount, currency or day "
+            "is 409 (code `order_differs`, the differences in `fields`) and changes nothing. References are per "
+            "account. The first order of an open lead marks it won."
         ),
         responses={
             201: OrderSerializer,
             200: OpenApiResponse(OrderSerializer, description="This external_ref was already recorded."),
+            409: ERRORS["409"],
         },
         examples=[
             OpenApiExample(

@@ -149,21 +149,45 @@ def test_record_an_order(api_a, kam_a):
 
 def test_an_existing_external_ref_returns_that_order_with_200(api_a, kam_a):
     lead = LeadFactory(owner=kam_a)
-    body = {"lead": lead.pk, "amount": "100.00", "external_ref": "MKT-7"}
+    body = {"lead": lead.pk, "amount": "100.00", "external_ref": "MKT-7", "placed_at": "2026-11-20T06:00:00Z"}
     first = api_a.post(ORDERS, body, format="json")
     assert first.status_code == 201
-    again = api_a.post(ORDERS, {**body, "amount": "999.00"}, format="json")
+    again = api_a.post(ORDERS, body, format="json")
     assert again.status_code == 200
     assert again.json() == first.json()
+    # The same day at another hour is still the same order (the order system's clock, a retry).
+    later = api_a.post(ORDERS, {**body, "placed_at": "2026-11-20T09:30:00Z"}, format="json")
+    assert later.status_code == 200
     assert Order.objects.filter(external_ref="MKT-7").count() == 1
 
 
-def test_an_external_ref_of_another_account_is_400(api_a, kam_a, kam_b):
+def test_an_external_ref_sent_again_with_another_amount_or_day_is_409_with_the_difference(api_a, kam_a):
+    """Issue 14 §9: it was silently ignored (200 with the first order), hiding a mistake on one side."""
+    lead = LeadFactory(owner=kam_a)
+    body = {"lead": lead.pk, "amount": "100.00", "external_ref": "MKT-8", "placed_at": "2026-11-20T06:00:00Z"}
+    assert api_a.post(ORDERS, body, format="json").status_code == 201
+
+    other_amount = api_a.post(ORDERS, {**body, "amount": "999.00"}, format="json")
+    assert other_amount.status_code == 409
+    error = other_amount.json()["error"]
+    assert error["code"] == "order_differs"
+    assert error["fields"]["amount"] == ["Recorded as INR 100.00; this request says INR 999.00."]
+
+    other_day = api_a.post(ORDERS, {**body, "placed_at": "2026-11-18T06:00:00Z"}, format="json")
+    assert other_day.status_code == 409
+    assert "2026-11-20" in other_day.json()["error"]["fields"]["placed_at"][0]
+    assert list(Order.objects.filter(external_ref="MKT-8").values_list("amount", flat=True)) == [Decimal("100.00")]
+
+
+def test_an_external_ref_of_another_account_tells_nothing_about_it(api_a, kam_a, kam_b):
+    """Issue 14 §9: refusing it ("already recorded for another account") told a KAM about another KAM's account.
+    References are per account now, so the answer is the same as for a new reference."""
     OrderFactory(lead=LeadFactory(owner=kam_b), external_ref="MKT-9")
     mine = LeadFactory(owner=kam_a)
     response = api_a.post(ORDERS, {"lead": mine.pk, "amount": "1.00", "external_ref": "MKT-9"}, format="json")
-    assert response.status_code == 400
-    assert "external_ref" in response.json()["error"]["fields"]
+    assert response.status_code == 201
+    assert "another account" not in response.content.decode()
+    assert Order.objects.filter(external_ref="MKT-9").count() == 2
 
 
 @pytest.mark.parametrize(

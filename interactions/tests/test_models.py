@@ -25,11 +25,12 @@ def test_amount_and_item_count_are_not_negative(db):
         Order.objects.filter(pk=order.pk).update(item_count=-1)
 
 
-def test_external_reference_is_unique_when_present(db):
-    OrderFactory(external_ref="ORD-1")
-    _refused(OrderFactory, external_ref="ORD-1")
-    OrderFactory(external_ref="")
-    OrderFactory(external_ref="")  # many orders without a reference are fine
+def test_external_reference_is_unique_per_account_when_present(db):
+    first = OrderFactory(external_ref="ORD-1")
+    _refused(OrderFactory, lead=first.lead, external_ref="ORD-1")
+    OrderFactory(external_ref="ORD-1")  # another account's reference space
+    OrderFactory(lead=first.lead, external_ref="")
+    OrderFactory(lead=first.lead, external_ref="")  # many orders without a reference are fine
 
 
 def test_names(db):

@@ -197,9 +197,19 @@ def test_an_earlier_order_date_is_noon_on_the_restaurants_day(client_a, lead):
 def test_the_same_external_reference_twice_says_so_and_records_nothing_new(client_a, lead):
     data = {"amount": "500", "placed_on": "2026-11-19", "external_ref": "ORD-2"}
     client_a.post(order_url(lead), data)
-    response = client_a.post(order_url(lead), {**data, "amount": "999"}, follow=True)
+    response = client_a.post(order_url(lead), data, follow=True)
     assert Order.objects.count() == 1
     assert "Order ORD-2 is already recorded (INR 500.00, 19 Nov 2026); nothing new was added." in text(response)
+
+
+def test_the_same_external_reference_with_another_amount_shows_both_and_keeps_the_form(client_a, lead):
+    data = {"amount": "500", "placed_on": "2026-11-19", "external_ref": "ORD-3"}
+    client_a.post(order_url(lead), data)
+    response = client_a.post(order_url(lead), {**data, "amount": "999"})
+    assert response.status_code == 200
+    assert "Recorded as INR 500.00; this request says INR 999.00." in text(response)
+    assert 'value="999"' in response.content.decode()
+    assert list(Order.objects.values_list("amount", flat=True)) == [500]
 
 
 @pytest.mark.parametrize(
@@ -219,10 +229,13 @@ def test_bad_orders_are_refused_next_to_the_field(client_a, lead, data, message)
     assert not Order.objects.exists()
 
 
-def test_an_order_reference_of_another_account_is_refused(client_a, lead, kam_b):
+def test_an_order_reference_of_another_account_says_nothing_about_it(client_a, lead, kam_b):
     OrderFactory(lead=LeadFactory(owner=kam_b), external_ref="THEIRS")
-    response = client_a.post(order_url(lead), {"amount": "10", "placed_on": "2026-11-19", "external_ref": "THEIRS"})
-    assert "already recorded for another account" in text(response)
+    response = client_a.post(
+        order_url(lead), {"amount": "10", "placed_on": "2026-11-19", "external_ref": "THEIRS"}, follow=True
+    )
+    assert "another account" not in text(response)
+    assert "Order of INR 10.00 recorded." in text(response)
 
 
 def test_an_order_with_htmx_reloads_the_lead_page(client_a, lead):

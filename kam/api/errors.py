@@ -6,15 +6,23 @@ unknown URL under /api/ and the last-resort 500 all come out in this shape, so a
 
 from __future__ import annotations
 
+import sys
+
+from django import db
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kam.conflicts import Conflict as DomainConflict
+from kam.conflicts import StaleEdit
 from leads.services import ReassignmentNotAllowed, TransitionNotAllowed
 
 
@@ -120,6 +128,8 @@ def exception_handler(exc, context):
         exc = Conflict(exc.message, code=exc.code)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, DomainConflict):
+        return _conflict_response(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -148,6 +158,17 @@ def exception_handler(exc, context):
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None and not isinstance(exc, LockedOut):
             message = f"Too many requests; retry in {int(exc.wait)} seconds."
     response.data = error_body(status_code=response.status_code, code=code, message=message, fields=fields)
+    return response
+
+
+def _conflict_response(exc: DomainConflict) -> Response:
+    body = error_body(status_code=exc.status_code, code=exc.code, message=exc.message, fields=exc.fields)
+    if isinstance(exc, StaleEdit):
+        body["error"]["changed_by"] = str(exc.changed_by) if exc.changed_by is not None else None
+        body["error"]["changed_at"] = exc.changed_at.isoformat() if exc.changed_at else None
+    response = Response(body, status=exc.status_code)
+    if isinstance(exc, StaleEdit) and exc.version:
+        response["ETag"] = exc.version
     return response
 
 
@@ -200,6 +221,24 @@ def no_such_endpoint(request, rest=""):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, so it can still be looked at.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
     if _is_api(request):
         return _json(500, "Something went wrong on our side; it has been logged.")
     return defaults.server_error(request)
+
+
+# The database refused, dropped or did not answer in time (connect and statement timeouts, kam.database).
+DATABASE_UNAVAILABLE = (db.OperationalError, db.InterfaceError)
+
+
+def service_unavailable(request):
+    """503 with Retry-After, rendered without touching the database (no session, no user, no context processors)."""
+    retry_after = str(settings.UNAVAILABLE_RETRY_AFTER)
+    if _is_api(request):
+        response = _json(503, "The service is briefly unavailable; retry in a moment.", "unavailable")
+    else:
+        response = HttpResponse(loader.get_template("503.html").render({"retry_after": retry_after}), status=503)
+    response["Retry-After"] = retry_after
+    return response

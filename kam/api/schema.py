@@ -31,6 +31,12 @@ ERRORS = {
         "transition_not_allowed",
         "A new lead cannot move to won; it can move to: contacted, lost.",
     ),
+    "412": _error(
+        "The object changed since the ETag sent in If-Match; the current ETag is in the ETag header.",
+        "stale",
+        "Meera Iyer changed this at 10:42 on 3 Dec since you read it; read it again (GET) and send your change "
+        "with the new ETag.",
+    ),
     "413": _error("Body too large.", "payload_too_large", "The request body is too large."),
     "415": _error("Send JSON.", "unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
     "422": _error(
@@ -51,6 +57,18 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description=(
         "A unique value per operation (e.g. a UUID). Retrying with the same key and body returns the first "
         "response and changes nothing; the same key with another body is refused (422). Kept at least 24 h."
+    ),
+)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The ETag of the object as you read it (GET). The write is refused with 412 if the object's editable fields "
+        "changed since. Without it, only the fields sent are written."
     ),
 )
 

@@ -7,6 +7,7 @@ from kam.api import errors, views
 v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token"),
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.MeView.as_view(), name="me"),
     path("", include("leads.api.urls")),
     path("", include("contacts.api.urls")),

@@ -148,10 +148,14 @@ class MeView(ApiViewMixin, generics.RetrieveAPIView):
 _TOKEN_PAIR_EXAMPLE = {"refresh": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…", "access": "eyJhbGciOiJIUzI1NiIs…"}
 
 
-class TokenObtainView(ApiViewMixin, jwt_views.TokenObtainPairView):
+class _TokenEndpoint(ApiViewMixin):
+    """Sign-in, refresh and sign-out: limited per client address, and never replayed from an Idempotency-Key."""
+
     throttle_classes = [TokenThrottle]
     idempotent_post = False
 
+
+class TokenObtainView(_TokenEndpoint, jwt_views.TokenObtainPairView):
     @extend_schema(
         operation_id="auth_token_obtain",
         tags=["auth"],
@@ -186,21 +190,40 @@ def _axes_cool_off_seconds(request) -> int | None:
     return int(cool_off.total_seconds()) if cool_off else None
 
 
-class TokenRefreshView(ApiViewMixin, jwt_views.TokenRefreshView):
-    throttle_classes = [TokenThrottle]
-    idempotent_post = False
-
+class TokenRefreshView(_TokenEndpoint, jwt_views.TokenRefreshView):
     @extend_schema(
         operation_id="auth_token_refresh",
         tags=["auth"],
         summary="Refresh the access token",
+        description=(
+            "Returns a new access token and a new refresh token; the refresh token sent is revoked (rotation), so "
+            "keep the new one. A refresh token issued before the last password change is refused (401)."
+        ),
         examples=[
             OpenApiExample("Refresh token", value={"refresh": "eyJhbGciOiJIUzI1NiIs…"}, request_only=True),
-            OpenApiExample("New access token", value={"access": "eyJhbGciOiJIUzI1NiIs…"}, response_only=True),
+            OpenApiExample("New tokens", value=_TOKEN_PAIR_EXAMPLE, response_only=True),
         ],
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class LogoutView(_TokenEndpoint, jwt_views.TokenBlacklistView):
+    @extend_schema(
+        operation_id="auth_logout",
+        tags=["auth"],
+        summary="Sign out: revoke a refresh token",
+        description=(
+            "Revokes the refresh token (it can no longer be refreshed, now or after a retry). The access token "
+            "issued with it expires on its own within its lifetime (15 minutes by default); to end every token "
+            "at once, change the password."
+        ),
+        examples=[OpenApiExample("Refresh token", value={"refresh": "eyJhbGciOiJIUzI1NiIs…"}, request_only=True)],
+        responses={204: None},
+    )
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- schema and docs --------------------------------------------------------------------------------------

@@ -59,15 +59,35 @@ def test_readyz_says_redis_is_not_configured_and_stays_ready(client, settings):
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_and_names_redis_when_redis_is_down(client, settings):
+def test_readyz_stays_ready_and_says_degraded_when_redis_is_down(client, settings):
+    """Issue 14 §2: a web process serves without Redis (throttles count per process, queued work waits in the
+    outbox), so Redis down must not take every instance out of the load balancer: 200, "degraded"."""
     settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
     response = client.get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
-    assert body["failing"] == ["redis"]
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["redis"]
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"].startswith("error: ")
+
+
+@pytest.mark.django_db
+def test_readyz_answers_within_a_second_whatever_hangs(client, settings):
+    """Issue 14 §3: a dependency that accepts the connection and never answers (a frozen Redis here: a socket that
+    listens and never replies) must not hang the probe past the load balancer's timeout."""
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        settings.REDIS_URL = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        started = time.monotonic()
+        response = client.get("/readyz")
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.0
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "error: timeout"
 
 
 @pytest.mark.redis

@@ -62,11 +62,12 @@ def test_the_access_log_line_is_json_with_the_request_id(client, json_lines):
 
 @pytest.mark.django_db
 def test_log_lines_written_during_a_request_carry_its_id(client, json_lines, settings):
-    # /readyz logs a warning from inside the view when a check fails: it must carry the same id as the access line.
+    # /readyz logs a warning from inside the view when a check fails: it must carry the request's id. (Redis down
+    # leaves the instance ready, "degraded" with 200, so the access line of a passing probe stays quiet.)
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     client.get("/readyz", HTTP_X_REQUEST_ID="req-456")
     lines = json_lines()
-    assert {line["logger"] for line in lines if line.get("request_id") == "req-456"} >= {"kam.health", "kam.request"}
+    assert {line["logger"] for line in lines if line.get("request_id") == "req-456"} == {"kam.health"}
     assert all(line["request_id"] is None for line in lines if line.get("request_id") != "req-456")
 
 

@@ -7,7 +7,7 @@ from interactions.planning import parse_windows
 from kam.api.fields import CalendarDateField, InstantField
 from kam.api.serializers import ModelSerializer
 from kam.models import User
-from leads.filters import owner_choices
+from leads.filters import new_owner_choices
 from leads.models import Lead, LeadStatus
 from leads.services import allowed_next_statuses
 from performance.models import Classification
@@ -44,14 +44,14 @@ class CallingWindowsField(serializers.JSONField):
 
 
 class OwnerField(serializers.PrimaryKeyRelatedField):
-    """The KAMs a requester may give an account to: themselves, and for a manager their team."""
+    """The people a requester may give a new account to: themselves, and the active KAMs of their team."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", User.objects.none())
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        return owner_choices(self.context.get("request"))
+        return new_owner_choices(self.context["request"].user)
 
 
 class LeadSerializer(ModelSerializer):

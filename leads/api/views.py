@@ -7,8 +7,9 @@ from rest_framework.response import Response
 
 from interactions.services import call_reschedule
 from kam.api.permissions import IsManagerOrAdmin
-from kam.api.schema import ERRORS
+from kam.api.schema import ERRORS, IF_MATCH
 from kam.api.views import ListRetrieveMixin, ScopedViewSet
+from kam.concurrency import EditCheck, edit_version
 from leads.api.serializers import (
     LeadCreateSerializer,
     LeadHistorySerializer,
@@ -20,7 +21,15 @@ from leads.api.serializers import (
 from leads.filters import LeadFilter
 from leads.models import Lead
 from leads.selectors import lead_audit, lead_status_history
-from leads.services import lead_archive, lead_create, lead_restore, lead_transition, lead_update, leads_reassign
+from leads.services import (
+    EDITABLE_FIELDS,
+    lead_archive,
+    lead_create,
+    lead_restore,
+    lead_transition,
+    lead_update,
+    leads_reassign,
+)
 from performance.api.serializers import LeadPerformanceSerializer
 from performance.selectors import lead_performance_panel
 
@@ -119,7 +128,13 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
 
     @extend_schema(
         summary="Edit a lead",
-        description="Change any editable detail. `status` and `owner` have their own operations.",
+        description=(
+            "Change any editable detail; only the fields sent are written. `status` and `owner` have their own "
+            "operations. To be sure nobody changed the lead since you read it, send the `ETag` of your GET as "
+            "`If-Match`: a lead changed meanwhile is refused with 412 (code `stale`; the current ETag comes back)."
+        ),
+        parameters=[IF_MATCH],
+        responses={200: LeadSerializer, 412: ERRORS["412"]},
         request=LeadSerializer,
         examples=[
             OpenApiExample("New call frequency", value={"call_frequency_days": 14}, request_only=True),
@@ -130,8 +145,14 @@ class LeadViewSet(ListRetrieveMixin, ScopedViewSet):
         lead = self.get_object()
         serializer = LeadSerializer(lead, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        lead_update(lead=lead, by=request.user, **serializer.validated_data)
-        return Response(self._read(lead))
+        check = EditCheck.from_if_match(request.headers.get("If-Match"))
+        lead_update(lead=lead, by=request.user, check=check, **serializer.validated_data)
+        return Response(self._read(lead), headers={"ETag": edit_version(lead, EDITABLE_FIELDS)})
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = edit_version(self.get_object(), EDITABLE_FIELDS)
+        return response
 
     @extend_schema(
         summary="Archive a lead",

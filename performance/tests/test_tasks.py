@@ -4,14 +4,13 @@ The tests wait for the work's effect in the database rather than for a task resu
 result backend.
 """
 
-import time
-
 import pytest
 from django.core import mail
 from django.utils import timezone
 
 from kam.models import Role
 from kam.tests.factories import UserFactory
+from kam.tests.waiting import wait_for
 from performance.models import AccountPerformance, Classification, ClassificationChange, ManagerReport
 from performance.tasks import recompute_performance, refresh_account_performance, send_manager_reports
 from performance.tests.factories import AccountPerformanceFactory, place_orders, won_account
@@ -28,15 +27,6 @@ def _fresh_producer_pool():
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
-
-
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_nightly_recompute_runs_on_a_real_worker(celery_worker):
